@@ -1,0 +1,132 @@
+import type { Knex } from 'knex';
+import type { Store } from '../open-store';
+import { recordEvents } from '../record-event';
+import { IN_FLIGHT_STATUSES, PARKED_STATUSES, type BatchRow, type BatchStatus } from '../tables';
+import { writeTransaction } from '../transaction';
+import { normalizeBatch } from './normalize-batch';
+
+/** How many candidates a claim reads per slot: room for the ones other runtimes are taking at that moment. */
+const CANDIDATE_FACTOR = 4;
+
+export interface ClaimOptions {
+  /** This runtime: written to `lease_owner`. */
+  owner: string;
+  leaseMs: number;
+  /** At most this many batches in this claim (the fetch size). */
+  limit: number;
+  /** At most this many batches of the group filter SUBMITTED or PROCESSING with a live lease, this claim included. */
+  maxInFlight?: number;
+  groupType?: string;
+  groupId?: string;
+  /** Parked statuses to take; default NEW, ERROR_RETRY, RETRY. */
+  statuses?: readonly BatchStatus[];
+  /**
+   * Claims that share a max-in-flight limit lock this `bsync_control` row first, so two runtimes
+   * cannot both count the same free slot.
+   */
+  controlKey?: string;
+  actor?: string;
+  now?: number;
+}
+
+/**
+ * Claims parked batches whose parking time is over, and batches whose lease ran out: ordered by priority
+ * (highest first), then id. Atomic: `FOR UPDATE SKIP LOCKED` on MySQL/MariaDB, one write transaction on
+ * SQLite, so concurrent claimers never get the same batch.
+ */
+export async function claimBatches(store: Store, options: ClaimOptions): Promise<BatchRow[]> {
+  const now = options.now ?? Date.now();
+  const statuses = options.statuses ?? PARKED_STATUSES;
+  return writeTransaction(store, async (trx) => {
+    if (options.controlKey !== undefined) await lockControlRow(store, trx, options, now);
+
+    let slots = options.limit;
+    if (options.maxInFlight !== undefined) {
+      const inFlight = await countInFlight(store, trx, options, now);
+      slots = Math.min(slots, options.maxInFlight - inFlight);
+    }
+    if (slots <= 0) return [];
+
+    // Two steps, so a claim locks only the rows it takes: MySQL sorts every matching row before LIMIT,
+    // and FOR UPDATE on that query would lock them all, leaving SKIP LOCKED nothing for other claimers.
+    const claimable = (query: Knex.QueryBuilder) =>
+      query.where((where) =>
+        where
+          .where((parked) => parked.whereIn('status', statuses as BatchStatus[]).where('parked_until', '<=', now))
+          .orWhere((expired) => expired.whereIn('status', IN_FLIGHT_STATUSES as BatchStatus[]).where('lease_until', '<', now)),
+      );
+    const order = [{ column: 'priority', order: 'desc' }, { column: 'id', order: 'asc' }];
+    const candidates = claimable(trx(store.tables.batch).select('id'))
+      .orderBy(order)
+      .limit(slots * CANDIDATE_FACTOR);
+    applyGroupFilter(candidates, options);
+    const candidateIds = ((await candidates) as { id: number }[]).map((row) => Number(row.id));
+    if (candidateIds.length === 0) return [];
+
+    // The lock re-checks each candidate: another runtime may have claimed it since it was read.
+    const locking = claimable(trx(store.tables.batch).select('id', 'status', 'lease_owner').whereIn('id', candidateIds))
+      .orderBy(order)
+      .limit(slots);
+    if (store.dialect === 'mysql') locking.forUpdate().skipLocked();
+    const picked = (await locking) as { id: number; status: BatchStatus; lease_owner: string | null }[];
+    if (picked.length === 0) return [];
+
+    const ids = picked.map((row) => Number(row.id));
+    const leaseUntil = now + options.leaseMs;
+    await trx(store.tables.batch)
+      .whereIn('id', ids)
+      .update({
+        status: 'SUBMITTED',
+        lease_owner: options.owner,
+        lease_until: leaseUntil,
+        attempts: trx.raw('attempts + 1'),
+        status_time: now,
+        updated_at: now,
+      });
+    await recordEvents(
+      store,
+      trx,
+      picked.map((row) => {
+        const expired = (IN_FLIGHT_STATUSES as string[]).includes(row.status);
+        return {
+          entity: 'batch' as const,
+          entityId: Number(row.id),
+          batchId: Number(row.id),
+          action: expired ? 'lease-expired-reclaimed' : 'claimed',
+          fromStatus: row.status,
+          toStatus: 'SUBMITTED',
+          actor: options.actor ?? options.owner,
+          detail: { leaseOwner: options.owner, leaseUntil, ...(expired ? { previousLeaseOwner: row.lease_owner } : {}) },
+          at: now,
+        };
+      }),
+    );
+    const rows = await trx(store.tables.batch).whereIn('id', ids);
+    const byId = new Map(rows.map((row: Record<string, unknown>) => [Number(row.id), normalizeBatch(row)]));
+    return ids.map((id) => byId.get(id)!);
+  });
+}
+
+function applyGroupFilter(query: Knex.QueryBuilder, filter: { groupType?: string; groupId?: string }): void {
+  if (filter.groupType) query.where('group_type', filter.groupType);
+  if (filter.groupId) query.where('group_id', filter.groupId);
+}
+
+async function countInFlight(store: Store, trx: Knex.Transaction, options: ClaimOptions, now: number): Promise<number> {
+  const query = trx(store.tables.batch)
+    .whereIn('status', IN_FLIGHT_STATUSES as BatchStatus[])
+    .where('lease_until', '>=', now)
+    .count({ count: '*' });
+  applyGroupFilter(query, options);
+  const [{ count }] = await query;
+  return Number(count);
+}
+
+async function lockControlRow(store: Store, trx: Knex.Transaction, options: ClaimOptions, now: number): Promise<void> {
+  const key = options.controlKey!;
+  await trx(store.tables.control)
+    .insert({ dispatcher: key, fetch_size: options.limit, max_in_flight: options.maxInFlight ?? options.limit, paused: false, updated_at: now })
+    .onConflict('dispatcher')
+    .ignore();
+  if (store.dialect === 'mysql') await trx(store.tables.control).where('dispatcher', key).forUpdate().first();
+}

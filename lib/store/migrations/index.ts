@@ -1,0 +1,24 @@
+import type { Knex } from 'knex';
+import type { TableNames } from '../tables';
+import * as initial from './001-initial';
+
+interface Migration {
+  name: string;
+  up(knex: Knex, tables: TableNames): Promise<void>;
+  down(knex: Knex, tables: TableNames): Promise<void>;
+}
+
+/** Every schema change, in order. Add a file and list it here; never change one that has shipped. */
+const migrations: Migration[] = [initial];
+
+/** A knex migration source bound to one table prefix, so two prefixes can share one database. */
+export function migrationSource(tables: TableNames): Knex.MigrationSource<Migration> {
+  return {
+    getMigrations: async () => migrations,
+    getMigrationName: (migration) => migration.name,
+    getMigration: async (migration) => ({
+      up: (knex: Knex) => migration.up(knex, tables),
+      down: (knex: Knex) => migration.down(knex, tables),
+    }),
+  };
+}

@@ -1,0 +1,149 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { DatabaseUnavailableError, describeError } from '../errors';
+import { migrationSource } from './migrations';
+import { DEFAULT_TABLE_PREFIX, tableNames, type TableNames } from './tables';
+
+export type Dialect = 'sqlite' | 'mysql';
+
+export type StoreConfig =
+  | { client: 'sqlite'; filename: string; tablePrefix?: string }
+  | {
+      client: 'mysql';
+      host: string;
+      port?: number;
+      database: string;
+      user: string;
+      password?: string;
+      /** mysql2 TLS options (ca, cert, key, rejectUnauthorized), when the server asks for TLS. */
+      ssl?: Record<string, unknown>;
+      poolMax?: number;
+      tablePrefix?: string;
+    };
+
+/** One database: one knex pool, the table names of its prefix, and its dialect. */
+export interface Store {
+  readonly knex: Knex;
+  readonly tables: TableNames;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+function knexConfig(config: StoreConfig): Knex.Config {
+  if (config.client === 'sqlite') {
+    fs.mkdirSync(path.dirname(path.resolve(config.filename)), { recursive: true });
+    return {
+      client: 'better-sqlite3',
+      connection: { filename: config.filename },
+      useNullAsDefault: true,
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate: (connection: { pragma(sql: string): unknown }, done: (error: Error | null, connection: unknown) => void) => {
+          // WAL lets readers in other runtimes go on while one writes; the busy timeout makes writers wait, not fail.
+          connection.pragma('journal_mode = WAL');
+          connection.pragma('busy_timeout = 10000');
+          connection.pragma('synchronous = NORMAL');
+          done(null, connection);
+        },
+      },
+    };
+  }
+  return {
+    client: 'mysql2',
+    connection: {
+      host: config.host,
+      port: config.port ?? 3306,
+      database: config.database,
+      user: config.user,
+      password: config.password,
+      ssl: config.ssl,
+      supportBigNumbers: true,
+      charset: 'utf8mb4',
+    },
+    pool: { min: 0, max: config.poolMax ?? 10 },
+    acquireConnectionTimeout: 10000,
+  };
+}
+
+/**
+ * SQLite pools shared within this process, by file. better-sqlite3 waits for a lock synchronously, so two
+ * pools on one file in one process would block the event loop that the lock holder needs to commit.
+ * One pool per file serializes them instead; other processes still share the file through its locks.
+ */
+const sqlitePools = new Map<string, { knex: Knex; users: number; ready: Promise<void> }>();
+
+/**
+ * Opens the pool (or joins this process's pool for that SQLite file) and runs the migrations. Throws
+ * DatabaseUnavailableError, with the driver's reason, when the database cannot be reached or migrated.
+ */
+export async function openStore(config: StoreConfig): Promise<Store> {
+  const tables = tableNames(config.tablePrefix ?? DEFAULT_TABLE_PREFIX);
+  const dialect: Dialect = config.client === 'sqlite' ? 'sqlite' : 'mysql';
+  const poolKey = config.client === 'sqlite' ? path.resolve(config.filename) : undefined;
+  let shared = poolKey === undefined ? undefined : sqlitePools.get(poolKey);
+  let knex: Knex;
+  if (shared) {
+    shared.users += 1;
+    knex = shared.knex;
+    await shared.ready.catch(() => undefined);
+  } else {
+    knex = knexFactory(knexConfig(config));
+    if (poolKey !== undefined) {
+      shared = { knex, users: 1, ready: Promise.resolve() };
+      sqlitePools.set(poolKey, shared);
+    }
+  }
+  const release = async () => {
+    if (shared) {
+      shared.users -= 1;
+      if (shared.users > 0) return;
+      sqlitePools.delete(poolKey!);
+    }
+    await knex.destroy();
+  };
+
+  const migrated = migrateLatest(knex, tables);
+  if (shared) shared.ready = migrated;
+  try {
+    await migrated;
+  } catch (error) {
+    await release().catch(() => undefined);
+    throw new DatabaseUnavailableError(`database ${describeTarget(config)} is not available: ${describeError(error)}`, error);
+  }
+  let closed = false;
+  return {
+    knex,
+    tables,
+    dialect,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await release();
+    },
+  };
+}
+
+/**
+ * Runs the migrations; when another runtime is migrating the same database at this moment (knex's
+ * migration lock is taken, or SQLite is busy), waits and tries again instead of failing the deploy.
+ */
+async function migrateLatest(knex: Knex, tables: TableNames): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await knex.migrate.latest({ migrationSource: migrationSource(tables), tableName: tables.migrations });
+      return;
+    } catch (error) {
+      const busy = error instanceof Error && (error.name === 'MigrationLocked' || /SQLITE_BUSY|database is locked/.test(error.message));
+      if (!busy || attempt >= 40) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+    }
+  }
+}
+
+export function describeTarget(config: StoreConfig): string {
+  return config.client === 'sqlite'
+    ? `SQLite ${config.filename}`
+    : `MySQL ${config.user}@${config.host}:${config.port ?? 3306}/${config.database}`;
+}

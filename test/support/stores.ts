@@ -1,0 +1,57 @@
+// Real databases for the tests: a fresh SQLite file, or a fresh database on the suite's MariaDB server.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe } from 'node:test';
+import mysql from 'mysql2/promise';
+import { openStore, type Store, type StoreConfig } from '../../lib/store';
+import type { MariaDbConnection } from './mariadb-server';
+
+export type DatabaseKind = 'sqlite' | 'mariadb';
+
+/** Set by scripts/run-tests.js when it started a MariaDB server for this run. */
+export function mariaDbConnection(): MariaDbConnection | undefined {
+  const value = process.env.BSYNC_MARIADB;
+  return value ? (JSON.parse(value) as MariaDbConnection) : undefined;
+}
+
+export function mariaDbSkipReason(): string | false {
+  if (mariaDbConnection()) return false;
+  const reason = process.env.BSYNC_MARIADB_SKIPPED ?? 'no MariaDB server was started for this run (run the suite with npm test)';
+  if (process.env.BSYNC_REQUIRE_MARIADB === '1') {
+    throw new Error(`BSYNC_REQUIRE_MARIADB=1 but MariaDB is not available: ${reason}`);
+  }
+  return `MariaDB tests skipped: ${reason}`;
+}
+
+let counter = 0;
+
+/** A config for a new, empty database of that kind. */
+export async function freshDatabaseConfig(kind: DatabaseKind, tablePrefix?: string): Promise<StoreConfig> {
+  counter += 1;
+  if (kind === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-sqlite-'));
+    return { client: 'sqlite', filename: path.join(dir, 'bsync.sqlite'), tablePrefix };
+  }
+  const server = mariaDbConnection();
+  if (!server) throw new Error('no MariaDB server for this run');
+  const database = `bsync_t${process.pid}_${counter}_${Date.now() % 100000}`;
+  const admin = await mysql.createConnection(server);
+  await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
+  await admin.end();
+  return { client: 'mysql', ...server, database, tablePrefix };
+}
+
+export async function openTestStore(kind: DatabaseKind, tablePrefix?: string): Promise<Store> {
+  return openStore(await freshDatabaseConfig(kind, tablePrefix));
+}
+
+/**
+ * Runs a suite once per database: SQLite always, MariaDB when the run has a server
+ * (skipped with the reason otherwise; an error when BSYNC_REQUIRE_MARIADB=1).
+ */
+export function describeEachDatabase(name: string, suite: (kind: DatabaseKind) => void): void {
+  describe(`${name} (sqlite)`, () => suite('sqlite'));
+  const skip = mariaDbSkipReason();
+  describe(`${name} (mariadb)`, { skip }, () => suite('mariadb'));
+}
