@@ -11,3 +11,4 @@ export { listBatches, MAX_PAGE_SIZE, type BatchFilter, type BatchPage } from './
 export { countBatches, type BatchCounts } from './batches/count-batches';
 export { claimBatches, type ClaimOptions } from './batches/claim-batches';
 export { changeBatchStatus, LeaseLostError, type StatusChange, type BatchPatch } from './batches/change-batch-status';
+export { StoreConnection, isUnreachable, type ConnectionState, type ConnectionOptions } from './store-connection';

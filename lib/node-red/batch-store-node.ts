@@ -1,0 +1,78 @@
+import path from 'node:path';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { ConnectionState, Store, StoreConfig, StoreConnection } from '../store';
+import { showStatus } from './status';
+
+export interface BatchStoreDef extends NodeDef {
+  client: 'sqlite' | 'mysql';
+  filename: string;
+  host: string;
+  port: string;
+  database: string;
+  tls: string;
+  tablePrefix: string;
+  poolMax: string;
+}
+
+export interface BatchStoreCredentials {
+  user?: string;
+  password?: string;
+}
+
+/** What the flow nodes see of a batch-store config node. */
+export interface BatchStoreNode extends Node<BatchStoreCredentials> {
+  connection: StoreConnection;
+  /** Runs work on the open store; rejects with DatabaseUnavailableError while the database is down. */
+  use<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  /** Calls back now and on every change of the connection's state, until the returned function is called. */
+  watch(listener: (state: ConnectionState, reason: string) => void): () => void;
+}
+
+interface TlsConfigNode extends Node {
+  addTLSOptions(options: Record<string, unknown>): void;
+}
+
+export const DEFAULT_SQLITE_FILE = 'bsync.sqlite';
+
+export function storeConfig(RED: NodeAPI, def: BatchStoreDef, credentials: BatchStoreCredentials): StoreConfig {
+  const tablePrefix = def.tablePrefix?.trim() || undefined;
+  if (def.client === 'mysql') {
+    let ssl: Record<string, unknown> | undefined;
+    if (def.tls) {
+      ssl = {};
+      (RED.nodes.getNode(def.tls) as TlsConfigNode | null)?.addTLSOptions(ssl);
+    }
+    return {
+      client: 'mysql',
+      host: def.host || '127.0.0.1',
+      port: Number(def.port) || 3306,
+      database: def.database,
+      user: credentials.user ?? '',
+      password: credentials.password ?? '',
+      ssl,
+      poolMax: Number(def.poolMax) || undefined,
+      tablePrefix,
+    };
+  }
+  // A relative file lives in the Node-RED user directory, beside flows.json.
+  const userDir = (RED.settings as { userDir?: string }).userDir ?? process.cwd();
+  return { client: 'sqlite', filename: path.resolve(userDir, def.filename || DEFAULT_SQLITE_FILE), tablePrefix };
+}
+
+
+/** The batch-store config node a flow node points at; undefined with a clear reason when it is missing. */
+export function batchStoreOf(RED: NodeAPI, id: string | undefined): BatchStoreNode | undefined {
+  return id ? ((RED.nodes.getNode(id) as BatchStoreNode | null) ?? undefined) : undefined;
+}
+
+/**
+ * Mirrors the store's connection on a flow node: red with the reason while the database is down, and
+ * the node's own status (from `showReady`) once it is back. Returns the function that stops watching.
+ */
+export function watchStore(node: Node, store: BatchStoreNode, showReady: () => void): () => void {
+  return store.watch((state, reason) => {
+    if (state === 'ready') showReady();
+    else if (state === 'connecting') showStatus(node, 'warn', 'connecting to the database');
+    else if (state === 'unavailable') showStatus(node, 'error', `database unavailable: ${reason}`);
+  });
+}

@@ -1,0 +1,138 @@
+import { EventEmitter } from 'node:events';
+import { DatabaseUnavailableError, describeError } from '../errors';
+import { describeTarget, openStore, type Store, type StoreConfig } from './open-store';
+
+export type ConnectionState = 'connecting' | 'ready' | 'unavailable' | 'closed';
+
+export interface ConnectionOptions {
+  /** First wait before trying again after a failure; doubles up to maxRetryMs. */
+  retryMs?: number;
+  maxRetryMs?: number;
+}
+
+/** Driver errors that mean "the database is not reachable", as opposed to a bad query. */
+const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|PROTOCOL_CONNECTION_LOST|ER_CON_COUNT_ERROR|Knex: Timeout acquiring a connection|SQLITE_CANTOPEN|SQLITE_IOERR|unable to open database|connect ETIMEDOUT|Connection lost|closed state/i;
+
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof DatabaseUnavailableError || UNREACHABLE.test(describeError(error)) || UNREACHABLE.test(String((error as { code?: string })?.code));
+}
+
+/**
+ * Keeps one store open for a batch-store config node: connects (and migrates) in the background, retries
+ * with backoff while the database is unreachable, and reports its state so the nodes using it can show it.
+ * Never throws into the runtime: a database that is down is a state, not a crash.
+ */
+export class StoreConnection extends EventEmitter {
+  state: ConnectionState = 'connecting';
+  reason = '';
+  private store?: Store;
+  private timer?: NodeJS.Timeout;
+  private waitMs: number;
+  private readonly retryMs: number;
+  private readonly maxRetryMs: number;
+  private opening?: Promise<void>;
+
+  constructor(
+    readonly config: StoreConfig,
+    options: ConnectionOptions = {},
+  ) {
+    super();
+    this.retryMs = options.retryMs ?? 2000;
+    this.maxRetryMs = options.maxRetryMs ?? 30000;
+    this.waitMs = this.retryMs;
+    this.opening = this.open();
+  }
+
+  get target(): string {
+    return describeTarget(this.config);
+  }
+
+  /** The open store; throws DatabaseUnavailableError with the reason when it is not reachable now. */
+  async get(): Promise<Store> {
+    if (this.state === 'connecting') await this.opening;
+    if (this.store && this.state === 'ready') return this.store;
+    throw new DatabaseUnavailableError(`database ${this.target} is not available: ${this.reason || this.state}`);
+  }
+
+  /**
+   * Runs work on the store. When it fails because the database went away, the connection turns
+   * unavailable (nodes show it) and starts checking until the database is back.
+   */
+  async use<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    const store = await this.get();
+    try {
+      return await work(store);
+    } catch (error) {
+      if (isUnreachable(error)) {
+        this.setState('unavailable', describeError(error));
+        this.schedule(() => this.check());
+        throw new DatabaseUnavailableError(`database ${this.target} is not available: ${describeError(error)}`, error);
+      }
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.opening?.catch(() => undefined);
+    this.setState('closed', '');
+    const store = this.store;
+    this.store = undefined;
+    await store?.close();
+  }
+
+  private async open(): Promise<void> {
+    try {
+      const store = await openStore(this.config);
+      if (this.isClosed()) {
+        await store.close();
+        return;
+      }
+      this.store = store;
+      this.waitMs = this.retryMs;
+      this.setState('ready', '');
+    } catch (error) {
+      if (this.isClosed()) return;
+      this.setState('unavailable', describeError(error));
+      this.schedule(() => {
+        this.opening = this.open();
+      });
+    }
+  }
+
+  private async check(): Promise<void> {
+    if (!this.store || this.state === 'closed') return;
+    try {
+      await this.store.knex.raw('select 1');
+      this.waitMs = this.retryMs;
+      this.setState('ready', '');
+    } catch (error) {
+      if (this.isClosed()) return;
+      this.setState('unavailable', describeError(error));
+      this.schedule(() => this.check());
+    }
+  }
+
+  /** Read through a method: close() may run while an open or a check awaits. */
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private schedule(retry: () => void): void {
+    if (this.timer || this.state === 'closed') return;
+    const wait = this.waitMs;
+    this.waitMs = Math.min(this.waitMs * 2, this.maxRetryMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      retry();
+    }, wait);
+  }
+
+  private setState(state: ConnectionState, reason: string): void {
+    const changed = state !== this.state || reason !== this.reason;
+    this.state = state;
+    this.reason = reason;
+    if (changed) this.emit('state', state, reason);
+  }
+}
