@@ -38,7 +38,8 @@ export class CsvDecodeStream extends Transform {
     } catch (error) {
       callback(error as Error);
     }
-    this.newlinesBefore += countNewlines(chunk);
+    // Only UTF-8 errors are located by line; other encodings need no counting.
+    if (this.utf8Validator) this.newlinesBefore += countNewlines(chunk);
   }
 
   override _flush(callback: TransformCallback): void {

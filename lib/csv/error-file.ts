@@ -1,0 +1,113 @@
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import type { CsvOptions } from './csv-options';
+import { formatCsvLine } from './format-line';
+
+/** Origin row number of the failed row: a replay keeps it, so the idempotency key stays the same. */
+export const ERROR_FILE_ROW_COLUMN = 'bsync_row_number';
+/** Why the row failed, in plain words. */
+export const ERROR_FILE_ERROR_COLUMN = 'bsync_error';
+
+export interface ErrorFileRow {
+  /** The origin row number (for a replay batch: the value of its bsync_row_number column, not its own row number). */
+  rowNumber: number;
+  record: Record<string, string>;
+  error: string;
+}
+
+export interface ErrorFileWriter {
+  write(row: ErrorFileRow): Promise<void>;
+  /** Finishes the file and moves it under its final name. */
+  close(): Promise<{ path: string; rows: number }>;
+  /** Drops the partial file; nothing appears under the final name. */
+  abort(): Promise<void>;
+}
+
+/** 'bank.csv' -> 'bank.errors.csv'; 'bank' -> 'bank.errors.csv'; 'bank.errors.csv' -> 'bank.errors.errors.csv'. */
+export function errorFileName(fileName: string): string {
+  const extension = path.extname(fileName);
+  const stem = extension ? fileName.slice(0, -extension.length) : fileName;
+  return `${stem}.errors${extension || '.csv'}`;
+}
+
+/**
+ * Writes failed rows as CSV (UTF-8, CRLF): the original columns plus bsync_row_number and bsync_error, so an
+ * admin can correct the file and it can be read back with readCsvRows for a replay. The file is written to
+ * `<filePath>.tmp` and renamed on close, so a crash never leaves a half file under the final name.
+ */
+export function createErrorFileWriter(
+  filePath: string,
+  columns: string[],
+  options: Pick<CsvOptions, 'delimiter' | 'quote'> = {},
+): ErrorFileWriter {
+  const delimiter = options.delimiter ?? ',';
+  const quote = options.quote ?? '"';
+  // The error file of a replay batch comes from an error file: keep its bsync columns once, at the end.
+  const dataColumns = columns.filter((column) => column !== ERROR_FILE_ROW_COLUMN && column !== ERROR_FILE_ERROR_COLUMN);
+  const temporaryPath = `${filePath}.tmp`;
+  // flush: the data is on disk before the rename makes the file visible under its final name.
+  const stream = fs.createWriteStream(temporaryPath, { flush: true });
+  let failure: Error | undefined;
+  stream.on('error', (error) => (failure ??= error));
+  let rows = 0;
+  let state: 'open' | 'closed' | 'aborted' = 'open';
+
+  stream.write(formatCsvLine([...dataColumns, ERROR_FILE_ROW_COLUMN, ERROR_FILE_ERROR_COLUMN], delimiter, quote));
+
+  function assertOpen(): void {
+    if (state !== 'open') throw new Error(`the error file ${path.basename(filePath)} is already ${state}`);
+    if (failure) throw failure;
+  }
+
+  async function abort(): Promise<void> {
+    if (state === 'aborted') return;
+    state = 'aborted';
+    if (!stream.closed) {
+      stream.destroy();
+      await once(stream, 'close');
+    }
+    await fs.promises.rm(temporaryPath, { force: true });
+  }
+
+  return {
+    async write(row) {
+      assertOpen();
+      const values = dataColumns.map((column) => row.record[column] ?? '');
+      const line = formatCsvLine([...values, String(row.rowNumber), row.error], delimiter, quote);
+      rows += 1;
+      if (!stream.write(line)) await drained(stream);
+    },
+
+    async close() {
+      assertOpen();
+      state = 'closed';
+      try {
+        stream.end();
+        await finished(stream);
+        await fs.promises.rename(temporaryPath, filePath);
+      } catch (error) {
+        await abort();
+        throw error;
+      }
+      return { path: filePath, rows };
+    },
+
+    abort,
+  };
+}
+
+/** Backpressure: wait until the stream takes more, without hanging if it fails or is aborted meanwhile. */
+function drained(stream: fs.WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error): void => {
+      stream.off('drain', onDrain).off('error', settle).off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = (): void => settle();
+    const onClose = (): void => settle(new Error('the error file was closed while a row was being written'));
+    stream.on('drain', onDrain).on('error', settle).on('close', onClose);
+  });
+}

@@ -1,0 +1,10 @@
+// CSV files: streaming reading of batch files and writing of their error files.
+export { readCsvRows, scanCsv, CsvFormatError, type CsvRow, type CsvScan, type CsvOptions, type CsvEncoding, type CsvFormatErrorCode } from './read-rows';
+export {
+  createErrorFileWriter,
+  errorFileName,
+  ERROR_FILE_ROW_COLUMN,
+  ERROR_FILE_ERROR_COLUMN,
+  type ErrorFileWriter,
+  type ErrorFileRow,
+} from './error-file';

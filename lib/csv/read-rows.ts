@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream';
+import { parse, type Info } from 'csv-parse';
+import { InvalidRequestError } from '../errors';
+import { CsvFormatError } from './csv-format-error';
+import { resolveCsvOptions, type CsvOptions, type ResolvedCsvOptions } from './csv-options';
+import { CsvDecodeStream } from './decode-stream';
+import { columnsFromHeader } from './header';
+import { toCsvFormatError, type ParsePosition } from './parse-error';
+
+export { CsvFormatError, type CsvFormatErrorCode } from './csv-format-error';
+export type { CsvOptions, CsvEncoding } from './csv-options';
+
+export interface CsvRow {
+  /** 1-based data row number, header excluded, blank lines not counted: stable for a given file (idempotency key). */
+  rowNumber: number;
+  /** Physical line in the file where the row starts, for messages. */
+  line: number;
+  /** Field values by column name. A short row lacks the keys of its missing fields; extra fields are left out. */
+  record: Record<string, string>;
+  /** Number of fields on this row. */
+  fieldCount: number;
+  /** Number of columns (header length, or options.columns length): a row with another fieldCount is ragged. */
+  expectedFieldCount: number;
+}
+
+export interface CsvScan {
+  columns: string[];
+  rows: number;
+}
+
+interface ParsedRecord {
+  info: Info;
+  record: string[];
+}
+
+/**
+ * Streams the data rows of a CSV file, one at a time, with backpressure: never the whole file in memory.
+ * Rows up to and including `afterRow` are counted but not yielded (resume from a checkpoint).
+ * Throws CsvFormatError when the file cannot be read as CSV; a ragged row is not an error, see fieldCount.
+ */
+export function readCsvRows(filePath: string, options?: CsvOptions, afterRow = 0): AsyncIterable<CsvRow> {
+  return readRows(filePath, resolveCsvOptions(options), afterRow, () => undefined);
+}
+
+/**
+ * Reads the whole file once, streaming, so a batch that cannot be read fails before any row is sent.
+ * Returns the column names and the number of data rows.
+ */
+export async function scanCsv(filePath: string, options?: CsvOptions): Promise<CsvScan> {
+  let columns: string[] = [];
+  let rows = 0;
+  for await (const row of readRows(filePath, resolveCsvOptions(options), 0, (found) => (columns = found))) {
+    rows = row.rowNumber;
+  }
+  return { columns, rows };
+}
+
+async function* readRows(
+  filePath: string,
+  options: ResolvedCsvOptions,
+  afterRow: number,
+  onColumns: (columns: string[]) => void,
+): AsyncGenerator<CsvRow, void, undefined> {
+  const fileName = path.basename(filePath);
+  let columns = options.header ? undefined : givenColumns(options);
+  if (columns) onColumns(columns);
+
+  const source = fs.createReadStream(filePath);
+  const decoder = new CsvDecodeStream(fileName, options.encoding);
+  const parser = parse({
+    bom: true,
+    delimiter: options.delimiter,
+    quote: options.quote,
+    // A quote inside a quoted field is written doubled (RFC 4180), whatever the quote character is.
+    escape: options.quote,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    info: true,
+  });
+  // Any stage's error destroys the parser with it, so it reaches us through the loop below.
+  pipeline(source, decoder, parser, () => undefined);
+
+  const position: ParsePosition = { lastRecordEndLine: 0, emptyLinesBeforeIt: 0 };
+  let rowNumber = 0;
+  try {
+    for await (const { info, record } of parser as AsyncIterable<ParsedRecord>) {
+      const line = info.lines - lineBreaksInside(record);
+      position.lastRecordEndLine = info.lines;
+      position.emptyLinesBeforeIt = info.empty_lines;
+      if (!columns) {
+        columns = columnsFromHeader(fileName, record, options.columns, line);
+        onColumns(columns);
+        continue;
+      }
+      rowNumber += 1;
+      if (rowNumber <= afterRow) continue;
+      yield { rowNumber, line, record: toRecord(columns, record), fieldCount: record.length, expectedFieldCount: columns.length };
+    }
+  } catch (error) {
+    throw toCsvFormatError(error, fileName, position);
+  } finally {
+    // The consumer may stop early (break): release the file handle now, not at garbage collection.
+    source.destroy();
+  }
+
+  if (rowNumber === 0) throw emptyFileError(fileName, decoder.bytesRead, columns !== undefined && options.header);
+}
+
+function givenColumns(options: ResolvedCsvOptions): string[] {
+  const columns = options.columns ?? [];
+  if (columns.length === 0) throw new InvalidRequestError('a CSV file without a header line needs the column names (options.columns)');
+  if (new Set(columns).size !== columns.length) throw new InvalidRequestError(`the column names must be unique: ${columns.join(', ')}`);
+  return columns;
+}
+
+function toRecord(columns: string[], fields: string[]): Record<string, string> {
+  // fromEntries defines own properties, so a column named "__proto__" stays a plain field.
+  return Object.fromEntries(columns.slice(0, fields.length).map((column, index) => [column, fields[index]]));
+}
+
+/** csv-parse reports the line a record ends on; a quoted field with line breaks makes the record start earlier. */
+function lineBreaksInside(fields: string[]): number {
+  let count = 0;
+  for (const field of fields) {
+    if (field.includes('\n') || field.includes('\r')) count += field.match(/\r\n|\r|\n/g)?.length ?? 0;
+  }
+  return count;
+}
+
+function emptyFileError(fileName: string, bytes: number, hasHeader: boolean): CsvFormatError {
+  if (bytes === 0) return new CsvFormatError('CSV_EMPTY', fileName, 'the file is empty (0 bytes)');
+  if (hasHeader) return new CsvFormatError('CSV_EMPTY', fileName, 'the file has a header line but no data rows');
+  return new CsvFormatError('CSV_EMPTY', fileName, `the file holds no CSV rows, only blank lines (${bytes} bytes)`);
+}

@@ -1,0 +1,2 @@
+// Row validation against the batch's JSON Schema.
+export { compileRowSchema, SchemaError, type RowValidation, type RowValidator } from './row-schema';
