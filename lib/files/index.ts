@@ -1,0 +1,10 @@
+// Batch files on disk: safe paths, atomic moves that never overwrite, hashing, inbound polling, the hand-off.
+export { isFileReference, type FileReference, type DuplicateFile } from './file-reference';
+export { resolveInboundPath, isInside } from './safe-path';
+export { moveFile, copyAcrossDevices, writeIntoFolder } from './move-file';
+export { freeNameCandidates } from './free-names';
+export { hashFile, hashBuffer, type ContentHash } from './hash-file';
+export { globToRegExp, fileNameMatcher, isUnfinishedName } from './file-pattern';
+export { InboundWatcher, type InboundWatcherOptions, type StableFile } from './watch-inbound';
+export { duplicateLookupIn, type DuplicateLookup } from './duplicate-lookup';
+export { persistFile, type PersistFolders, type PersistSource, type PersistOptions } from './persist-file';

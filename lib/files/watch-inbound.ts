@@ -1,0 +1,144 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describeError } from '../errors';
+import { fileNameMatcher, isUnfinishedName } from './file-pattern';
+
+export interface StableFile {
+  name: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface InboundWatcherOptions {
+  folder: string;
+  /** A glob (`*.csv`, see globToRegExp) or a RegExp tested against the file name. */
+  pattern: string | RegExp;
+  intervalMs: number;
+  /** How long size and modification time must stay the same before a file counts as completely written. */
+  stableMs: number;
+  /**
+   * Takes a stable file over. When it resolves, the file is not reported again until its size or time
+   * changes; when it rejects, the error goes to onError and the file is tried again once stable anew.
+   */
+  onFile: (file: StableFile) => Promise<void>;
+  /** A poll or hand-off failed. The same reason is reported once until a poll goes through cleanly. */
+  onError: (error: unknown) => void;
+  now?: () => number;
+}
+
+interface Observation {
+  size: number;
+  mtimeMs: number;
+  /** When the file was first seen with this size and time. */
+  since: number;
+  reported: boolean;
+}
+
+/**
+ * Polls an inbound folder and reports each matching file once it has stopped changing, so a file still
+ * being uploaded is never read half-written. Polling (rather than fs.watch) works the same on local
+ * disks, network shares and containers' bind mounts.
+ */
+export class InboundWatcher {
+  private readonly observations = new Map<string, Observation>();
+  private readonly matches: (fileName: string) => boolean;
+  private readonly now: () => number;
+  private timer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
+  private running = false;
+  private stopped = false;
+  private lastErrorReason?: string;
+  private errorInThisPoll = false;
+
+  constructor(private readonly options: InboundWatcherOptions) {
+    this.matches = fileNameMatcher(options.pattern);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Polls now and then every intervalMs, one poll at a time. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stopped = false;
+    this.tick();
+  }
+
+  /** No further polls; resolves once a poll in progress (and the hand-off it is running) has finished. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.polling;
+  }
+
+  private tick(): void {
+    this.polling = this.pollOnce().finally(() => {
+      this.polling = undefined;
+      if (this.running) this.timer = setTimeout(() => this.tick(), this.options.intervalMs);
+    });
+  }
+
+  /** One look at the folder: records sizes and times, hands on the files that have been stable long enough. */
+  async pollOnce(): Promise<void> {
+    this.errorInThisPoll = false;
+    const { folder } = this.options;
+    let entries;
+    try {
+      entries = await fs.readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      this.report(new Error(`inbound folder ${folder} cannot be read: ${describeError(error)}`, { cause: error }));
+      return;
+    }
+    const now = this.now();
+    const present = new Set<string>();
+    const ready: StableFile[] = [];
+    for (const entry of entries) {
+      // Folders and symlinks are skipped: only plain files dropped into this folder are batches.
+      if (!entry.isFile() || isUnfinishedName(entry.name) || !this.matches(entry.name)) continue;
+      const filePath = path.join(folder, entry.name);
+      let stat;
+      try {
+        stat = await fs.stat(filePath);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.report(error);
+        continue;
+      }
+      present.add(entry.name);
+      const seen = this.observations.get(entry.name);
+      if (!seen || seen.size !== stat.size || seen.mtimeMs !== stat.mtimeMs) {
+        this.observations.set(entry.name, { size: stat.size, mtimeMs: stat.mtimeMs, since: now, reported: false });
+      }
+      const observation = this.observations.get(entry.name)!;
+      if (!observation.reported && now - observation.since >= this.options.stableMs) {
+        ready.push({ name: entry.name, path: filePath, size: stat.size, mtimeMs: stat.mtimeMs });
+      }
+    }
+    for (const name of this.observations.keys()) if (!present.has(name)) this.observations.delete(name);
+
+    // Oldest first, so batches are parked in the order their files arrived.
+    ready.sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
+    for (const file of ready) {
+      // A redeploy waits for the hand-off in progress, not for the whole backlog.
+      if (this.stopped) break;
+      try {
+        await this.options.onFile(file);
+        const observation = this.observations.get(file.name);
+        if (observation) observation.reported = true;
+      } catch (error) {
+        this.observations.delete(file.name);
+        this.report(error);
+      }
+    }
+    if (!this.errorInThisPoll) this.lastErrorReason = undefined;
+  }
+
+  private report(error: unknown): void {
+    this.errorInThisPoll = true;
+    const reason = describeError(error);
+    if (reason === this.lastErrorReason) return;
+    this.lastErrorReason = reason;
+    this.options.onError(error);
+  }
+}
