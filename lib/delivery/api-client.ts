@@ -1,0 +1,163 @@
+// The HTTP client of one api-endpoint: a keep-alive pool, the endpoint's auth and headers, a rate
+// limit shared by all its callers, and a timeout over each whole request.
+import { performance } from 'node:perf_hooks';
+import { Agent, Pool } from 'undici';
+import type { ApiRequest, ApiResponse, EndpointConfig } from './api-types';
+import { ConcurrencyGate } from './concurrency-gate';
+import { joinPath, parseBaseUrl, type BaseUrl } from './endpoint-url';
+import { EndpointConfigError, RequestCancelledError } from './errors';
+import { hasHeader, mergeHeaders, staticAuthHeader, type HeaderSet } from './headers';
+import { OAuth2TokenProvider } from './oauth2-token-provider';
+import { RateLimiter } from './rate-limiter';
+import { readCappedBody } from './read-capped-body';
+import { transportError } from './transport-error';
+
+export type { ApiRequest, ApiResponse, EndpointAuth, EndpointConfig } from './api-types';
+
+/** How long close() lets running requests finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 5_000;
+
+export class ApiClient {
+  private readonly base: BaseUrl;
+  private readonly pool: Pool;
+  private readonly gate: ConcurrencyGate;
+  private readonly rateLimiter?: RateLimiter;
+  private readonly staticAuth: HeaderSet;
+  private readonly tokenAgent?: Agent;
+  private readonly tokens?: OAuth2TokenProvider;
+
+  constructor(private readonly config: EndpointConfig) {
+    assertUsable(config);
+    this.base = parseBaseUrl(config.baseUrl);
+    // The connect options carry the TLS settings (ca, client certificate, servername, rejectUnauthorized).
+    const connect = { ...config.tls, timeout: config.timeoutMs };
+    this.pool = new Pool(this.base.origin, {
+      connections: config.connections,
+      pipelining: 1,
+      headersTimeout: config.timeoutMs,
+      bodyTimeout: config.timeoutMs,
+      connect,
+    });
+    this.gate = new ConcurrencyGate(config.connections);
+    if (config.rateLimitPerSecond && config.rateLimitPerSecond > 0) this.rateLimiter = new RateLimiter(config.rateLimitPerSecond);
+    this.staticAuth = staticAuthHeader(config.auth);
+    if (config.auth.type === 'oauth2') {
+      // The token endpoint may live on another host; it gets the same TLS settings (corporate CA, mTLS).
+      this.tokenAgent = new Agent({ connections: 2, connect });
+      this.tokens = new OAuth2TokenProvider(config.auth, { dispatcher: this.tokenAgent, timeoutMs: config.timeoutMs });
+    }
+  }
+
+  /** Full URL of a request path, for messages and logs. */
+  urlOf(path: string): string {
+    return `${this.base.origin}${joinPath(this.base.pathPrefix, path)}`;
+  }
+
+  /**
+   * Sends one request and reads its answer. Any HTTP status resolves (classify.ts judges it); a
+   * timeout, a failed connection or the caller's abort reject with a typed error.
+   * With OAuth2 a 401 means the token was revoked or expired early: one retry with a fresh token.
+   */
+  async request(req: ApiRequest): Promise<ApiResponse> {
+    if (!this.tokens) return this.send(req, this.staticAuth);
+    const token = await this.accessToken(req);
+    const response = await this.send(req, { Authorization: `Bearer ${token}` });
+    if (response.status !== 401) return response;
+    this.tokens.invalidate(token);
+    const fresh = await this.accessToken(req);
+    return this.send(req, { Authorization: `Bearer ${fresh}` });
+  }
+
+  async close(): Promise<void> {
+    const closing = Promise.all([this.pool.close(), this.tokenAgent?.close()]);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace over'>((resolve) => {
+      timer = setTimeout(() => resolve('grace over'), CLOSE_GRACE_MS);
+    });
+    const result = await Promise.race([closing, graceOver]);
+    clearTimeout(timer);
+    if (result === 'grace over') await Promise.all([this.pool.destroy(), this.tokenAgent?.destroy()]);
+  }
+
+  /** The shared token; a caller that is cancelled stops waiting, the fetch goes on for the others. */
+  private async accessToken(req: ApiRequest): Promise<string> {
+    const tokens = this.tokens as OAuth2TokenProvider;
+    const signal = req.signal;
+    const cancelled = () => new RequestCancelledError(req.method, this.urlOf(req.path));
+    if (!signal) return tokens.token();
+    if (signal.aborted) throw cancelled();
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_resolve, reject) => {
+      onAbort = () => reject(cancelled());
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([tokens.token(), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async send(req: ApiRequest, auth: HeaderSet): Promise<ApiResponse> {
+    const method = req.method.toUpperCase();
+    const path = joinPath(this.base.pathPrefix, req.path);
+    const url = `${this.base.origin}${path}`;
+    const headers = mergeHeaders(this.config.headers, auth, req.headers, req.contentType ? { 'Content-Type': req.contentType } : undefined);
+    if (req.body !== undefined && !hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json';
+
+    // Waiting for the rate limit or a free connection is not part of the request's timeout.
+    if (this.rateLimiter && !(await this.rateLimiter.take(req.signal))) throw new RequestCancelledError(method, url);
+    const release = await this.gate.enter(req.signal);
+    if (!release) throw new RequestCancelledError(method, url);
+
+    const context = { method, url, timeoutMs: this.config.timeoutMs, timedOut: false, cancelled: false };
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      context.timedOut = true;
+      controller.abort();
+    }, this.config.timeoutMs);
+    const onCallerAbort = () => {
+      context.cancelled = true;
+      controller.abort();
+    };
+    req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const startedAt = performance.now();
+    try {
+      const response = await this.pool.request({ method: method as never, path, headers, body: req.body, signal: controller.signal });
+      const body = await readCappedBody(response.body);
+      return { status: response.statusCode, headers: response.headers, body, durationMs: Math.round(performance.now() - startedAt) };
+    } catch (error) {
+      throw transportError(error, context);
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onCallerAbort);
+      release();
+    }
+  }
+}
+
+function assertUsable(config: EndpointConfig): void {
+  if (!Number.isFinite(config.timeoutMs) || config.timeoutMs <= 0) {
+    throw new EndpointConfigError(`the timeout must be a positive number of milliseconds, not ${config.timeoutMs}`);
+  }
+  if (!Number.isInteger(config.connections) || config.connections < 1) {
+    throw new EndpointConfigError(`connections must be a whole number of at least 1, not ${config.connections}`);
+  }
+  if (config.rateLimitPerSecond !== undefined && !(config.rateLimitPerSecond >= 0)) {
+    throw new EndpointConfigError(`the rate limit must be 0 (none) or a positive number per second, not ${config.rateLimitPerSecond}`);
+  }
+  for (const [name, value] of Object.entries(config.headers ?? {})) {
+    if (typeof value !== 'string') throw new EndpointConfigError(`the header "${name}" must have a text value`);
+  }
+  const { auth } = config;
+  if (auth.type === 'apiKey' && !auth.header.trim()) throw new EndpointConfigError('API key authentication needs a header name');
+  if (auth.type === 'oauth2') {
+    if (!auth.clientId) throw new EndpointConfigError('OAuth2 needs a client id');
+    try {
+      const tokenUrl = new URL(auth.tokenUrl);
+      if (tokenUrl.protocol !== 'http:' && tokenUrl.protocol !== 'https:') throw new Error('not http(s)');
+    } catch {
+      throw new EndpointConfigError(`the OAuth2 token URL "${auth.tokenUrl}" is not an http(s) URL`);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+// Delivery: sending rows to the downstream API, judging the answers, retrying and backing off.
+export type { ApiRequest, ApiResponse, EndpointAuth, EndpointConfig } from './api-types';
+export { ApiClient } from './api-client';
+export { classifyResponse, classifyError, TRANSIENT_STATUSES, type Outcome, type SuccessCheck } from './classify';
+export { backoffDelay, RETRY_AFTER_CEILING_MS, type RetryPolicy } from './retry-policy';
+export { CircuitBreaker } from './circuit-breaker';
+export { deliver, type DeliverOptions, type Delivery } from './deliver';
+export { idempotencyKey, IDEMPOTENCY_HEADER } from './idempotency-key';
+export { parseRetryAfter } from './retry-after';
+export { MAX_RESPONSE_BODY_BYTES } from './read-capped-body';
+export { MAX_DETAIL_BYTES } from './describe-response';
+export { EndpointConfigError, RequestTimeoutError, ConnectionFailedError, RequestCancelledError, TokenRequestError } from './errors';
