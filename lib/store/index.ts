@@ -12,3 +12,4 @@ export { countBatches, type BatchCounts } from './batches/count-batches';
 export { claimBatches, type ClaimOptions } from './batches/claim-batches';
 export { changeBatchStatus, LeaseLostError, type StatusChange, type BatchPatch } from './batches/change-batch-status';
 export { StoreConnection, isUnreachable, type ConnectionState, type ConnectionOptions } from './store-connection';
+export * from './control';
