@@ -1,0 +1,62 @@
+import type { FailedRow } from '../store';
+
+export type RowResult = { ok: true } | { ok: false; failure: FailedRow; transient: boolean };
+
+export interface Window {
+  checkpointRow: number;
+  processed: number;
+  succeeded: number;
+  failed: number;
+  failures: FailedRow[];
+  rowNumbers: number[];
+}
+
+/**
+ * Rows finish out of order (they are sent concurrently); the checkpoint may only pass a row once every
+ * row before it is settled. This keeps the settled rows until the prefix behind them is complete.
+ */
+export class CheckpointTracker {
+  private readonly settled = new Map<number, RowResult>();
+  /** Rows of the file that are not sent at all (resume skips them) still move the checkpoint. */
+  private checkpoint: number;
+
+  constructor(checkpointRow: number) {
+    this.checkpoint = checkpointRow;
+  }
+
+  get checkpointRow(): number {
+    return this.checkpoint;
+  }
+
+  /** How many settled rows wait to be written. */
+  get pending(): number {
+    return this.settled.size;
+  }
+
+  settle(rowNumber: number, result: RowResult): void {
+    if (rowNumber > this.checkpoint) this.settled.set(rowNumber, result);
+  }
+
+  /**
+   * The contiguous settled rows after the checkpoint. With `holdTransient` (the downstream is down),
+   * a row that failed for a transient reason is not settled: it stops the window and is sent again later.
+   */
+  takeWindow(holdTransient: boolean): Window {
+    const window: Window = { checkpointRow: this.checkpoint, processed: 0, succeeded: 0, failed: 0, failures: [], rowNumbers: [] };
+    for (let row = this.checkpoint + 1; this.settled.has(row); row += 1) {
+      const result = this.settled.get(row)!;
+      if (!result.ok && result.transient && holdTransient) break;
+      this.settled.delete(row);
+      window.checkpointRow = row;
+      window.processed += 1;
+      window.rowNumbers.push(row);
+      if (result.ok) window.succeeded += 1;
+      else {
+        window.failed += 1;
+        window.failures.push(result.failure);
+      }
+    }
+    this.checkpoint = window.checkpointRow;
+    return window;
+  }
+}

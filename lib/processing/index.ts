@@ -1,0 +1,7 @@
+// Processing: one claimed batch (or one error payload) from its file to the downstream API and back.
+export { processBatch, type ProcessorContext } from './process-batch';
+export { resendErrorPayload, type ResendContext } from './resend-error-payload';
+export { DEFAULT_SETTINGS, type ProcessorSettings, type RowMapper, type Progress, type BatchSummary } from './processor-settings';
+export { idempotencyKey, parseIdempotencyKey } from './idempotency';
+export { fillPathTemplate, templateFields, PathTemplateError } from './path-template';
+export { originBatchId } from './origin';

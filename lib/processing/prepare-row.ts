@@ -1,0 +1,39 @@
+import { describeError } from '../errors';
+import type { ErrorKind } from '../store';
+import { fillPathTemplate } from './path-template';
+import type { ProcessorSettings } from './processor-settings';
+
+export type PreparedRow =
+  | { ok: true; path: string; body: string }
+  | { ok: false; errorKind: ErrorKind; error: string; errorDetail: string | null; body: string | null };
+
+/** Validates a row against the schema, maps it to a request body and fills the path: everything before sending. */
+export async function prepareRow(record: Record<string, unknown>, settings: ProcessorSettings): Promise<PreparedRow> {
+  let value: Record<string, unknown> = record;
+  if (settings.validator) {
+    const validation = settings.validator.validate(record);
+    if (!validation.ok) {
+      return { ok: false, errorKind: 'validation', error: validation.errors.join('; '), errorDetail: JSON.stringify(validation.detail), body: null };
+    }
+    value = validation.value;
+  }
+  let body: unknown = value;
+  if (settings.map) {
+    try {
+      body = await settings.map(value);
+    } catch (error) {
+      return { ok: false, errorKind: 'mapping', error: `mapping failed: ${describeError(error)}`, errorDetail: null, body: null };
+    }
+    if (body === undefined) {
+      return { ok: false, errorKind: 'mapping', error: 'mapping gave no result for this row', errorDetail: null, body: null };
+    }
+  }
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  try {
+    // The path may use the row's columns and the mapped body's fields.
+    const fields = body && typeof body === 'object' && !Array.isArray(body) ? { ...value, ...(body as Record<string, unknown>) } : value;
+    return { ok: true, path: fillPathTemplate(settings.request.pathTemplate, fields), body: text };
+  } catch (error) {
+    return { ok: false, errorKind: 'mapping', error: describeError(error), errorDetail: null, body: text };
+  }
+}

@@ -1,0 +1,75 @@
+import type { ApiClient } from '../delivery/api-client';
+import { deliver } from '../delivery/deliver';
+import { describeError } from '../errors';
+import { settleErrorPayload, type ErrorPayloadRow, type Store } from '../store';
+import { fillPathTemplate } from './path-template';
+import { prepareRow } from './prepare-row';
+import type { ProcessorSettings } from './processor-settings';
+
+export interface ResendContext {
+  store: Store;
+  client: ApiClient;
+  owner: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends a READY error payload again (claimed by an errors-mode dispatcher) with its original
+ * Idempotency-Key: RESOLVED when delivered, else back to NEW with the new error and one more attempt.
+ * A payload that was never mapped (the row failed validation) is validated and mapped now, as a row would be.
+ */
+export async function resendErrorPayload(context: ResendContext, errorPayload: ErrorPayloadRow, settings: ProcessorSettings): Promise<ErrorPayloadRow> {
+  const original = parseObject(errorPayload.original_payload) ?? {};
+  let body = errorPayload.payload;
+  let requestPath: string;
+  try {
+    if (body === null) {
+      const prepared = await prepareRow(original, settings);
+      if (!prepared.ok) {
+        return settleErrorPayload(context.store, errorPayload.id, context.owner, {
+          delivered: false,
+          errorKind: prepared.errorKind,
+          error: prepared.error,
+          errorDetail: prepared.errorDetail,
+        });
+      }
+      body = prepared.body;
+      requestPath = prepared.path;
+    } else {
+      requestPath = fillPathTemplate(settings.request.pathTemplate, { ...original, ...(parseObject(body) ?? {}) });
+    }
+  } catch (error) {
+    return settleErrorPayload(context.store, errorPayload.id, context.owner, { delivered: false, errorKind: 'mapping', error: describeError(error) });
+  }
+  const { outcome } = await deliver(
+    context.client,
+    {
+      method: settings.request.method,
+      path: requestPath,
+      headers: { ...settings.request.headers, 'Idempotency-Key': errorPayload.idempotency_key },
+      body,
+      contentType: 'application/json',
+    },
+    { policy: settings.retry, successCheck: settings.successCheck, signal: context.signal },
+  );
+  if (outcome.kind === 'success') {
+    return settleErrorPayload(context.store, errorPayload.id, context.owner, { delivered: true, httpStatus: outcome.status });
+  }
+  return settleErrorPayload(context.store, errorPayload.id, context.owner, {
+    delivered: false,
+    errorKind: outcome.kind === 'transient' ? 'transient' : outcome.status !== undefined && outcome.status < 300 ? 'rejected' : 'permanent',
+    httpStatus: outcome.status ?? null,
+    error: outcome.error,
+    errorDetail: outcome.detail ?? null,
+  });
+}
+
+function parseObject(text: string | null): Record<string, unknown> | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

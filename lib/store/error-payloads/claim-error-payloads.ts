@@ -1,0 +1,64 @@
+import type { Knex } from 'knex';
+import type { Store } from '../open-store';
+import { recordEvents } from '../record-event';
+import type { ErrorPayloadRow } from '../tables';
+import { writeTransaction } from '../transaction';
+import { normalizeErrorPayload } from './normalize-error-payload';
+
+export interface ErrorPayloadClaimOptions {
+  owner: string;
+  leaseMs: number;
+  limit: number;
+  groupType?: string;
+  groupId?: string;
+  actor?: string;
+  now?: number;
+}
+
+/**
+ * Claims READY error payloads (and RESUBMITTED ones whose lease ran out) for resending: READY →
+ * RESUBMITTED with a lease, oldest first. Same two-step, SKIP LOCKED claim as for batches.
+ */
+export async function claimErrorPayloads(store: Store, options: ErrorPayloadClaimOptions): Promise<ErrorPayloadRow[]> {
+  const now = options.now ?? Date.now();
+  const table = store.tables.errorPayload;
+  return writeTransaction(store, async (trx) => {
+    const claimable = (query: Knex.QueryBuilder) => {
+      query.where((where) =>
+        where.where('status', 'READY').orWhere((expired) => expired.where('status', 'RESUBMITTED').where('lease_until', '<', now)),
+      );
+      if (options.groupType) query.where('group_type', options.groupType);
+      if (options.groupId) query.where('group_id', options.groupId);
+      return query;
+    };
+    const candidateIds = ((await claimable(trx(table).select('id')).orderBy('id', 'asc').limit(options.limit * 4)) as { id: number }[]).map(
+      (row) => Number(row.id),
+    );
+    if (candidateIds.length === 0) return [];
+    const locking = claimable(trx(table).select('id', 'status', 'batch_id').whereIn('id', candidateIds)).orderBy('id', 'asc').limit(options.limit);
+    if (store.dialect === 'mysql') locking.forUpdate().skipLocked();
+    const picked = (await locking) as { id: number; status: string; batch_id: number }[];
+    if (picked.length === 0) return [];
+    const ids = picked.map((row) => Number(row.id));
+    await trx(table)
+      .whereIn('id', ids)
+      .update({ status: 'RESUBMITTED', lease_owner: options.owner, lease_until: now + options.leaseMs, status_time: now });
+    await recordEvents(
+      store,
+      trx,
+      picked.map((row) => ({
+        entity: 'error_payload' as const,
+        entityId: Number(row.id),
+        batchId: Number(row.batch_id),
+        action: row.status === 'READY' ? 'claimed' : 'lease-expired-reclaimed',
+        fromStatus: row.status,
+        toStatus: 'RESUBMITTED',
+        actor: options.actor ?? options.owner,
+        detail: { leaseOwner: options.owner, leaseUntil: now + options.leaseMs },
+        at: now,
+      })),
+    );
+    const rows = (await trx(table).whereIn('id', ids).orderBy('id', 'asc')) as Record<string, unknown>[];
+    return rows.map(normalizeErrorPayload);
+  });
+}

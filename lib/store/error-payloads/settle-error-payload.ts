@@ -1,0 +1,62 @@
+import { BsyncError, NotFoundError } from '../../errors';
+import type { Store } from '../open-store';
+import { recordEvents } from '../record-event';
+import type { ErrorKind, ErrorPayloadRow } from '../tables';
+import { forUpdate, writeTransaction } from '../transaction';
+import { assertErrorPayloadTransition } from './error-payload-transitions';
+import { normalizeErrorPayload } from './normalize-error-payload';
+
+export type ResendResult =
+  | { delivered: true; httpStatus: number }
+  | { delivered: false; errorKind: ErrorKind; httpStatus?: number | null; error: string; errorDetail?: string | null };
+
+/**
+ * Records the outcome of resending a RESUBMITTED error payload: RESOLVED when delivered, else back to
+ * NEW with the new error and one more attempt. Only the runtime holding its lease may settle it.
+ */
+export async function settleErrorPayload(
+  store: Store,
+  id: number,
+  owner: string,
+  result: ResendResult,
+  now: number = Date.now(),
+): Promise<ErrorPayloadRow> {
+  return writeTransaction(store, async (trx) => {
+    const row = await forUpdate(store, trx(store.tables.errorPayload).where('id', id)).first();
+    if (!row) throw new NotFoundError('error payload', id);
+    const before = normalizeErrorPayload(row);
+    if (before.lease_owner !== owner) {
+      throw new BsyncError('LEASE_LOST', `error payload ${id}: this runtime (${owner}) no longer holds its lease`, { batchId: before.batch_id });
+    }
+    const to = result.delivered ? 'RESOLVED' : 'NEW';
+    assertErrorPayloadTransition(id, before.batch_id, before.status, to);
+    const change = result.delivered
+      ? { status: to, status_time: now, resolved_at: now, http_status: result.httpStatus, lease_owner: null, lease_until: null }
+      : {
+          status: to,
+          status_time: now,
+          error_kind: result.errorKind,
+          http_status: result.httpStatus ?? null,
+          error: result.error,
+          error_detail: result.errorDetail ?? null,
+          attempts: before.attempts + 1,
+          lease_owner: null,
+          lease_until: null,
+        };
+    await trx(store.tables.errorPayload).where('id', id).update(change);
+    await recordEvents(store, trx, [
+      {
+        entity: 'error_payload',
+        entityId: id,
+        batchId: before.batch_id,
+        action: result.delivered ? 'resolved' : 'resend-failed',
+        fromStatus: before.status,
+        toStatus: to,
+        actor: owner,
+        detail: result.delivered ? { httpStatus: result.httpStatus } : { error: result.error, httpStatus: result.httpStatus ?? null },
+        at: now,
+      },
+    ]);
+    return normalizeErrorPayload(await trx(store.tables.errorPayload).where('id', id).first());
+  });
+}
