@@ -34,9 +34,11 @@ export class OAuth2TokenProvider {
   /** A valid access token: the cached one, or the one being fetched for everybody right now. */
   async token(): Promise<string> {
     if (this.cached && performance.now() < this.cached.renewAt) return this.cached.value;
-    this.pending ??= this.fetchToken().finally(() => {
-      this.pending = undefined;
-    });
+    this.pending ??= this.fetchToken()
+      .then((fetched) => (this.cached = fetched))
+      .finally(() => {
+        this.pending = undefined;
+      });
     return (await this.pending).value;
   }
 
