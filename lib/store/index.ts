@@ -20,3 +20,5 @@ export { settleErrorPayload, type ResendResult } from './error-payloads/settle-e
 export { writeCheckpointWindow, type CheckpointWindow, type FailedRow } from './processing/write-checkpoint-window';
 export { renewLease } from './processing/renew-lease';
 export { rowState, errorPayloadRows, failedRowsOf, type RowState } from './processing/row-outcomes';
+export { retryBatch, RETRYABLE_STATUSES, type RetryRequest } from './batches/retry-batch';
+export { cancelBatch, CANCELLABLE_STATUSES, type CancelRequest } from './batches/cancel-batch';

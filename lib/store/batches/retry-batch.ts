@@ -1,0 +1,51 @@
+import { InvalidTransitionError } from '../../errors';
+import type { BatchRow, BatchStatus } from '../tables';
+import type { Store } from '../open-store';
+import { changeBatchStatus } from './change-batch-status';
+
+/** Settled batches an admin may send again; one in flight or still parked is already going to run. */
+export const RETRYABLE_STATUSES: readonly BatchStatus[] = ['FAILED', 'PROCESSED', 'CANCELLED'];
+
+export interface RetryRequest {
+  id: number;
+  /** Who asked: written to the audit trail. */
+  actor: string;
+  reason?: string;
+  now?: number;
+}
+
+/**
+ * Parks a settled batch again as RETRY, due at once, with its progress wiped so the processor reads the
+ * file from the top. Its error payloads stay as they are: the processor settles them as it meets their rows.
+ * The event keeps the counters as they were, so the previous run stays visible in the audit trail.
+ */
+export async function retryBatch(store: Store, request: RetryRequest): Promise<BatchRow> {
+  const now = request.now ?? Date.now();
+  try {
+    return await changeBatchStatus(store, {
+      id: request.id,
+      to: 'RETRY',
+      from: RETRYABLE_STATUSES,
+      actor: request.actor,
+      action: 'retry',
+      reason: request.reason,
+      now,
+      patch: {
+        parked_until: now,
+        checkpoint_row: 0,
+        processed_rows: 0,
+        succeeded_rows: 0,
+        failed_rows: 0,
+        error: null,
+        lease_owner: null,
+        lease_until: null,
+        finished_at: null,
+      },
+    });
+  } catch (error) {
+    if (error instanceof InvalidTransitionError) {
+      error.message = `batch ${request.id} is ${error.from}: only FAILED, PROCESSED or CANCELLED batches can be retried`;
+    }
+    throw error;
+  }
+}
