@@ -30,7 +30,8 @@ export interface Delivery {
  * Every attempt sends the very same request, so its Idempotency-Key never changes.
  */
 export async function deliver(client: ApiClient, request: ApiRequest, options: DeliverOptions): Promise<Delivery> {
-  const { policy, successCheck, signal, breaker, onAttempt } = options;
+  const { policy, successCheck, breaker, onAttempt } = options;
+  const signal = options.signal ?? request.signal;
   const maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
   const attemptRequest: ApiRequest = { ...request, signal };
   let outcome = notSent(signal, breaker);

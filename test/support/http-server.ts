@@ -1,8 +1,13 @@
 // A loopback HTTP(S) server standing in for a downstream API: it records every request (headers,
-// body, arrival time), counts how many are in flight at once, and answers as each test scripts it.
+// body, arrival time), counts how many are in flight at once, and answers as each test scripts it;
+// selfSignedCertificate() gives it (and tls-config nodes) a throwaway certificate for HTTPS.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
 export interface RecordedRequest {
   /** 0 for the first request the server received. */
@@ -204,4 +209,24 @@ export async function withServer<T>(options: TestServerOptions, work: (server: T
   } finally {
     await server.stop();
   }
+}
+
+export interface SelfSignedCertificate {
+  dir: string;
+  keyPath: string;
+  certPath: string;
+  key: string;
+  cert: string;
+}
+
+/** A throwaway certificate for 127.0.0.1, made with openssl at test time. */
+export function selfSignedCertificate(): SelfSignedCertificate {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-tls-'));
+  const keyPath = path.join(dir, 'key.pem');
+  const certPath = path.join(dir, 'cert.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', keyPath, '-out', certPath,
+  ], { stdio: 'ignore' });
+  return { dir, keyPath, certPath, key: fs.readFileSync(keyPath, 'utf8'), cert: fs.readFileSync(certPath, 'utf8') };
 }
