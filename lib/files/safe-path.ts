@@ -24,7 +24,7 @@ export async function resolveInboundPath(inbound: string, fileName: string): Pro
   }
   const folder = path.resolve(inbound);
   const candidate = path.resolve(folder, fileName);
-  if (!isInside(folder, candidate)) throw outside(fileName, folder, 'it is not inside');
+  if (!isInside(folder, candidate)) throw outside(fileName, folder, 'it is outside');
 
   // The lexical check alone would let a symlink (the file or a folder on the way) point anywhere.
   let realFolder: string;

@@ -24,6 +24,8 @@ export interface InboundWatcherOptions {
   onFile: (file: StableFile) => Promise<void>;
   /** A poll or hand-off failed. The same reason is reported once until a poll goes through cleanly. */
   onError: (error: unknown) => void;
+  /** A poll went through cleanly after one that failed: the folder is back, the node can drop its red status. */
+  onRecovered?: () => void;
   now?: () => number;
 }
 
@@ -131,7 +133,10 @@ export class InboundWatcher {
         this.report(error);
       }
     }
-    if (!this.errorInThisPoll) this.lastErrorReason = undefined;
+    if (!this.errorInThisPoll && this.lastErrorReason !== undefined) {
+      this.lastErrorReason = undefined;
+      this.options.onRecovered?.();
+    }
   }
 
   private report(error: unknown): void {

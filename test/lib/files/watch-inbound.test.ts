@@ -14,6 +14,7 @@ function manualWatcher(folder: string, options: { stableMs?: number; pattern?: s
   let clock = 1_000_000;
   const reported: string[] = [];
   const errors: string[] = [];
+  let recovered = 0;
   const watcher = new InboundWatcher({
     folder,
     pattern: options.pattern ?? '*.csv',
@@ -22,11 +23,13 @@ function manualWatcher(folder: string, options: { stableMs?: number; pattern?: s
     now: () => clock,
     onFile: options.onFile ?? (async (file) => void reported.push(file.name)),
     onError: (error) => errors.push(String(error)),
+    onRecovered: () => (recovered += 1),
   });
   return {
     watcher,
     reported,
     errors,
+    recovered: () => recovered,
     async pollAfter(ms: number) {
       clock += ms;
       await watcher.pollOnce();
@@ -106,15 +109,17 @@ describe('InboundWatcher', () => {
 
   it('reports a missing folder and keeps polling until it appears', async () => {
     const folder = path.join(tempFolder(), 'inbound');
-    const { reported, errors, pollAfter } = manualWatcher(folder, { stableMs: 0 });
+    const { reported, errors, recovered, pollAfter } = manualWatcher(folder, { stableMs: 0 });
     await pollAfter(0);
     await pollAfter(1000);
     assert.equal(errors.length, 1, 'the same reason is reported once');
+    assert.equal(recovered(), 0);
     assert.match(errors[0], /inbound folder .*inbound cannot be read: .*ENOENT/);
     fs.mkdirSync(folder);
     fs.writeFileSync(path.join(folder, 'a.csv'), 'a');
     await pollAfter(1000);
     assert.deepEqual(reported, ['a.csv']);
+    assert.equal(recovered(), 1, 'the clean poll after the failure is announced');
   });
 
   it('polls on its own timer, and stop() waits for the hand-off in progress', async () => {
