@@ -1,7 +1,6 @@
 import {
   claimBatches,
   claimErrorPayloads,
-  countInFlight,
   ensureControl,
   findControl,
   type BatchRow,
@@ -57,11 +56,15 @@ export async function dispatchRun(store: Store, options: DispatchRunOptions): Pr
     return { mode: 'batches', control, claimed };
   }
 
-  // claimErrorPayloads takes no in-flight limit, so the free slots are counted just before the claim:
-  // two runtimes claiming at the same moment can overshoot max-in-flight by up to one fetch each.
-  const inFlight = await countInFlight(store, { source: 'errors', groupType, groupId, now });
-  const slots = Math.min(control.fetch_size, control.max_in_flight - inFlight);
-  if (slots <= 0) return { mode: 'errors', control, claimed: [] };
-  const claimed = await claimErrorPayloads(store, { owner: options.owner, leaseMs: options.leaseMs, limit: slots, groupType, groupId, now });
+  const claimed = await claimErrorPayloads(store, {
+    owner: options.owner,
+    leaseMs: options.leaseMs,
+    limit: control.fetch_size,
+    maxInFlight: control.max_in_flight,
+    controlKey: options.dispatcher,
+    groupType,
+    groupId,
+    now,
+  });
   return { mode: 'errors', control, claimed };
 }

@@ -12,7 +12,6 @@ export { countBatches, type BatchCounts } from './batches/count-batches';
 export { claimBatches, type ClaimOptions } from './batches/claim-batches';
 export { changeBatchStatus, LeaseLostError, type StatusChange, type BatchPatch } from './batches/change-batch-status';
 export { StoreConnection, isUnreachable, type ConnectionState, type ConnectionOptions } from './store-connection';
-export * from './control';
 export { normalizeErrorPayload } from './error-payloads/normalize-error-payload';
 export { canErrorPayloadBecome, assertErrorPayloadTransition } from './error-payloads/error-payload-transitions';
 export { claimErrorPayloads, type ErrorPayloadClaimOptions } from './error-payloads/claim-error-payloads';
@@ -20,5 +19,7 @@ export { settleErrorPayload, type ResendResult } from './error-payloads/settle-e
 export { writeCheckpointWindow, type CheckpointWindow, type FailedRow } from './processing/write-checkpoint-window';
 export { renewLease } from './processing/renew-lease';
 export { rowState, errorPayloadRows, failedRowsOf, type RowState } from './processing/row-outcomes';
+export * from './control';
 export { retryBatch, RETRYABLE_STATUSES, type RetryRequest } from './batches/retry-batch';
 export { cancelBatch, CANCELLABLE_STATUSES, type CancelRequest } from './batches/cancel-batch';
+export { claimSlots, type ClaimLimit } from './claim-slots';

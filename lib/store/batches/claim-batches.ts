@@ -2,29 +2,19 @@ import type { Knex } from 'knex';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import { IN_FLIGHT_STATUSES, PARKED_STATUSES, type BatchRow, type BatchStatus } from '../tables';
+import { claimSlots, type ClaimLimit } from '../claim-slots';
 import { writeTransaction } from '../transaction';
 import { normalizeBatch } from './normalize-batch';
 
 /** How many candidates a claim reads per slot: room for the ones other runtimes are taking at that moment. */
 const CANDIDATE_FACTOR = 4;
 
-export interface ClaimOptions {
+export interface ClaimOptions extends ClaimLimit {
   /** This runtime: written to `lease_owner`. */
   owner: string;
   leaseMs: number;
-  /** At most this many batches in this claim (the fetch size). */
-  limit: number;
-  /** At most this many batches of the group filter SUBMITTED or PROCESSING with a live lease, this claim included. */
-  maxInFlight?: number;
-  groupType?: string;
-  groupId?: string;
   /** Parked statuses to take; default NEW, ERROR_RETRY, RETRY. */
   statuses?: readonly BatchStatus[];
-  /**
-   * Claims that share a max-in-flight limit lock this `bsync_control` row first, so two runtimes
-   * cannot both count the same free slot.
-   */
-  controlKey?: string;
   actor?: string;
   now?: number;
 }
@@ -38,13 +28,7 @@ export async function claimBatches(store: Store, options: ClaimOptions): Promise
   const now = options.now ?? Date.now();
   const statuses = options.statuses ?? PARKED_STATUSES;
   return writeTransaction(store, async (trx) => {
-    if (options.controlKey !== undefined) await lockControlRow(store, trx, options, now);
-
-    let slots = options.limit;
-    if (options.maxInFlight !== undefined) {
-      const inFlight = await countInFlight(store, trx, options, now);
-      slots = Math.min(slots, options.maxInFlight - inFlight);
-    }
+    const slots = await claimSlots(store, trx, 'batches', options, now);
     if (slots <= 0) return [];
 
     // Two steps, so a claim locks only the rows it takes: MySQL sorts every matching row before LIMIT,
@@ -110,23 +94,4 @@ export async function claimBatches(store: Store, options: ClaimOptions): Promise
 function applyGroupFilter(query: Knex.QueryBuilder, filter: { groupType?: string; groupId?: string }): void {
   if (filter.groupType) query.where('group_type', filter.groupType);
   if (filter.groupId) query.where('group_id', filter.groupId);
-}
-
-async function countInFlight(store: Store, trx: Knex.Transaction, options: ClaimOptions, now: number): Promise<number> {
-  const query = trx(store.tables.batch)
-    .whereIn('status', IN_FLIGHT_STATUSES as BatchStatus[])
-    .where('lease_until', '>=', now)
-    .count({ count: '*' });
-  applyGroupFilter(query, options);
-  const [{ count }] = await query;
-  return Number(count);
-}
-
-async function lockControlRow(store: Store, trx: Knex.Transaction, options: ClaimOptions, now: number): Promise<void> {
-  const key = options.controlKey!;
-  await trx(store.tables.control)
-    .insert({ dispatcher: key, fetch_size: options.limit, max_in_flight: options.maxInFlight ?? options.limit, paused: false, updated_at: now })
-    .onConflict('dispatcher')
-    .ignore();
-  if (store.dialect === 'mysql') await trx(store.tables.control).where('dispatcher', key).forUpdate().first();
 }

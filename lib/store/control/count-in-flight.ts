@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Store } from '../open-store';
 import { IN_FLIGHT_STATUSES } from '../tables';
 
@@ -15,11 +16,10 @@ export interface InFlightFilter {
  * How many claimed requests of a group filter hold a live lease: the number max-in-flight limits. A lease
  * that ran out no longer counts, as in claimBatches: its runtime died and the request is claimable again.
  */
-export async function countInFlight(store: Store, filter: InFlightFilter = {}): Promise<number> {
+export async function countInFlight(store: Store, filter: InFlightFilter = {}, db: Knex | Knex.Transaction = store.knex): Promise<number> {
   const now = filter.now ?? Date.now();
   const errors = filter.source === 'errors';
-  const query = store
-    .knex(errors ? store.tables.errorPayload : store.tables.batch)
+  const query = db(errors ? store.tables.errorPayload : store.tables.batch)
     .whereIn('status', errors ? ['RESUBMITTED'] : [...IN_FLIGHT_STATUSES])
     .where('lease_until', '>=', now)
     .count({ count: '*' });

@@ -2,15 +2,13 @@ import type { Knex } from 'knex';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import type { ErrorPayloadRow } from '../tables';
+import { claimSlots, type ClaimLimit } from '../claim-slots';
 import { writeTransaction } from '../transaction';
 import { normalizeErrorPayload } from './normalize-error-payload';
 
-export interface ErrorPayloadClaimOptions {
+export interface ErrorPayloadClaimOptions extends ClaimLimit {
   owner: string;
   leaseMs: number;
-  limit: number;
-  groupType?: string;
-  groupId?: string;
   actor?: string;
   now?: number;
 }
@@ -23,6 +21,8 @@ export async function claimErrorPayloads(store: Store, options: ErrorPayloadClai
   const now = options.now ?? Date.now();
   const table = store.tables.errorPayload;
   return writeTransaction(store, async (trx) => {
+    const slots = await claimSlots(store, trx, 'errors', options, now);
+    if (slots <= 0) return [];
     const claimable = (query: Knex.QueryBuilder) => {
       query.where((where) =>
         where.where('status', 'READY').orWhere((expired) => expired.where('status', 'RESUBMITTED').where('lease_until', '<', now)),
@@ -31,11 +31,11 @@ export async function claimErrorPayloads(store: Store, options: ErrorPayloadClai
       if (options.groupId) query.where('group_id', options.groupId);
       return query;
     };
-    const candidateIds = ((await claimable(trx(table).select('id')).orderBy('id', 'asc').limit(options.limit * 4)) as { id: number }[]).map(
+    const candidateIds = ((await claimable(trx(table).select('id')).orderBy('id', 'asc').limit(slots * 4)) as { id: number }[]).map(
       (row) => Number(row.id),
     );
     if (candidateIds.length === 0) return [];
-    const locking = claimable(trx(table).select('id', 'status', 'batch_id').whereIn('id', candidateIds)).orderBy('id', 'asc').limit(options.limit);
+    const locking = claimable(trx(table).select('id', 'status', 'batch_id').whereIn('id', candidateIds)).orderBy('id', 'asc').limit(slots);
     if (store.dialect === 'mysql') locking.forUpdate().skipLocked();
     const picked = (await locking) as { id: number; status: string; batch_id: number }[];
     if (picked.length === 0) return [];
