@@ -10,7 +10,7 @@ import { backoffDelay, type RetryPolicy } from './retry-policy';
 export interface DeliverOptions {
   policy: RetryPolicy;
   successCheck?: SuccessCheck;
-  /** Stops retrying (and the request in flight) when the node closes or the batch is given up. */
+  /** Stops retrying when the node closes or the batch is given up; the request in flight finishes or times out. */
   signal?: AbortSignal;
   /** Shared by every row of a batch run: counts their transient failures, stops retries when open. */
   breaker?: CircuitBreaker;
@@ -33,7 +33,9 @@ export async function deliver(client: ApiClient, request: ApiRequest, options: D
   const { policy, successCheck, breaker, onAttempt } = options;
   const signal = options.signal ?? request.signal;
   const maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
-  const attemptRequest: ApiRequest = { ...request, signal };
+  // options.signal only stops further attempts: a request already sent finishes or times out, so a
+  // closing runtime does not cut a row the downstream may be applying. request.signal cancels it.
+  const attemptRequest: ApiRequest = request;
   let outcome = notSent(signal, breaker);
   if (outcome) return { outcome, attempts: 0 };
 

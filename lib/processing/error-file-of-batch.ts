@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createErrorFileWriter, errorFileName, type CsvOptions } from '../csv';
 import { failedRowsOf, type BatchRow, type Store } from '../store';
-import { parseIdempotencyKey } from './idempotency';
+import { parseIdempotencyKey } from '../delivery/idempotency-key';
 
 /**
  * Writes `<name>.errors.csv` from the batch's open error payloads: the original columns, the origin row

@@ -4,6 +4,7 @@ import type { ApiClient } from '../delivery/api-client';
 import { CircuitBreaker } from '../delivery/circuit-breaker';
 import type { Outcome } from '../delivery/classify';
 import { deliver } from '../delivery/deliver';
+import { IDEMPOTENCY_HEADER, idempotencyKey } from '../delivery/idempotency-key';
 import { describeError } from '../errors';
 import {
   changeBatchStatus,
@@ -17,13 +18,12 @@ import {
   type Store,
 } from '../store';
 import { CheckpointTracker, type RowResult } from './checkpoint-tracker';
-import { ConcurrencyGate } from './concurrency-gate';
 import { writeBatchErrorFile } from './error-file-of-batch';
 import { locateBatchFile, moveBatchFile } from './file-locations';
-import { idempotencyKey } from './idempotency';
 import { originBatchId } from './origin';
 import { fillPathTemplate } from './path-template';
 import { prepareRow } from './prepare-row';
+import { TaskPool } from './task-pool';
 import type { BatchSummary, ProcessorSettings, Progress } from './processor-settings';
 
 export interface ProcessorContext {
@@ -104,12 +104,12 @@ class BatchRun {
     const origin = await originBatchId(this.store, this.batch);
     const earlierFailures = await errorPayloadRows(this.store, this.batch.id);
     const tracker = new CheckpointTracker(this.batch.checkpoint_row);
-    const gate = new ConcurrencyGate(this.settings.concurrency);
+    const rowsInFlight = new TaskPool(this.settings.concurrency);
     this.report();
 
     for await (const row of readCsvRows(filePath, this.settings.csv, this.batch.checkpoint_row)) {
       if (this.stopped()) break;
-      await gate.run(async () => {
+      await rowsInFlight.run(async () => {
         const originRow = replay ? Number(row.record[ERROR_FILE_ROW_COLUMN]) || row.rowNumber : row.rowNumber;
         const record: Record<string, string> = {};
         for (const column of fileColumns) if (row.record[column] !== undefined) record[column] = row.record[column];
@@ -120,7 +120,7 @@ class BatchRun {
         await this.writeWindow(tracker, earlierFailures);
       }
     }
-    await gate.drain();
+    await rowsInFlight.drain();
     await this.writeWindow(tracker, earlierFailures);
 
     if (this.leaseLost) return this.summary('LEASE_LOST', 'another runtime took the batch over');
@@ -181,7 +181,7 @@ class BatchRun {
       {
         method: this.settings.request.method,
         path: requestPath,
-        headers: { ...this.settings.request.headers, 'Idempotency-Key': key },
+        headers: { ...this.settings.request.headers, [IDEMPOTENCY_HEADER]: key },
         body,
         contentType,
       },

@@ -1,5 +1,6 @@
 import type { ApiClient } from '../delivery/api-client';
 import { deliver } from '../delivery/deliver';
+import { IDEMPOTENCY_HEADER } from '../delivery/idempotency-key';
 import { describeError } from '../errors';
 import { settleErrorPayload, type ErrorPayloadRow, type Store } from '../store';
 import { fillPathTemplate } from './path-template';
@@ -46,7 +47,7 @@ export async function resendErrorPayload(context: ResendContext, errorPayload: E
     {
       method: settings.request.method,
       path: requestPath,
-      headers: { ...settings.request.headers, 'Idempotency-Key': errorPayload.idempotency_key },
+      headers: { ...settings.request.headers, [IDEMPOTENCY_HEADER]: errorPayload.idempotency_key },
       body,
       contentType: 'application/json',
     },
