@@ -6,7 +6,8 @@ import { afterEach, describe, it } from 'node:test';
 import type { BatchStoreNode } from '../../lib/node-red/batch-store-node';
 import { registerBatch, getBatch } from '../../lib/store';
 import batchStore from '../../nodes/batch-store/batch-store';
-import { eventually, helper, loadFlow, unloadFlow } from '../support/node-red';
+import parkingLot from '../../nodes/parking-lot/parking-lot';
+import { eventually, helper, lastStatus, loadFlow, unloadFlow } from '../support/node-red';
 
 describe('batch-store node', () => {
   afterEach(unloadFlow);
@@ -56,5 +57,32 @@ describe('batch-store node', () => {
     }
     await eventually(() => node.connection.state === 'unavailable', 'unavailable: nothing listens on port 1');
     assert.match(node.connection.reason, /ECONNREFUSED/);
+  });
+
+  it('turns the flow nodes using it red with the reason while the database is down, and back once it returns', { timeout: 30_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-node-'));
+    const blocker = path.join(dir, 'db');
+    fs.writeFileSync(blocker, 'a file where the folder should be');
+    await loadFlow(
+      [batchStore, parkingLot],
+      [
+        { id: 'tab', type: 'tab' },
+        { id: 's1', type: 'batch-store', client: 'sqlite', filename: path.join(blocker, 'x.sqlite') },
+        { id: 'p1', type: 'parking-lot', z: 'tab', x: 100, y: 100, store: 's1', groupType: 'g', wires: [['out']] },
+        { id: 'out', type: 'helper', z: 'tab', x: 300, y: 100 },
+      ],
+    );
+    const parking = helper.getNode('p1') as never;
+    const red = await eventually(() => {
+      const status = lastStatus(parking);
+      return status.fill === 'red' ? status : undefined;
+    }, 'a red status on the parking-lot');
+    assert.match(String(red.text), /database unavailable/);
+
+    fs.rmSync(blocker);
+    await eventually(() => lastStatus(parking).fill !== 'red', 'the parking-lot to recover without a redeploy', 20_000);
+    const parked = new Promise<{ payload: { status: string } }>((resolve) => helper.getNode('out').once('input', resolve as never));
+    helper.getNode('p1').receive({ payload: { employeeNumber: 1 } } as never);
+    assert.equal((await parked).payload.status, 'NEW');
   });
 });
