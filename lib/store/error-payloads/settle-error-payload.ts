@@ -3,8 +3,10 @@ import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import type { ErrorKind, ErrorPayloadRow } from '../tables';
 import { forUpdate, writeTransaction } from '../transaction';
+import { closeSettledBatches } from './close-settled-batches';
 import { assertErrorPayloadTransition } from './error-payload-transitions';
 import { normalizeErrorPayload } from './normalize-error-payload';
+import { settleSameRowElsewhere } from './settle-same-row';
 
 export type ResendResult =
   | { delivered: true; httpStatus: number }
@@ -13,6 +15,8 @@ export type ResendResult =
 /**
  * Records the outcome of resending a RESUBMITTED error payload: RESOLVED when delivered, else back to
  * NEW with the new error and one more attempt. Only the runtime holding its lease may settle it.
+ * A delivered row is delivered for its whole lineage: its open error payloads in the batch it was replayed
+ * from (or in replays of it) are resolved too, and a FAILED batch left with no open row becomes PROCESSED.
  */
 export async function settleErrorPayload(
   store: Store,
@@ -57,6 +61,16 @@ export async function settleErrorPayload(
         at: now,
       },
     ]);
+    if (result.delivered) {
+      const touched = await settleSameRowElsewhere(store, trx, {
+        keys: [before.idempotency_key],
+        to: 'RESOLVED',
+        actor: owner,
+        cause: { errorPayloadId: id, batchId: before.batch_id },
+        now,
+      });
+      await closeSettledBatches(store, trx, [before.batch_id, ...touched], owner, now);
+    }
     return normalizeErrorPayload(await trx(store.tables.errorPayload).where('id', id).first());
   });
 }

@@ -1,8 +1,11 @@
+import type { Knex } from 'knex';
 import type { Store } from '../open-store';
 import { recordEvents, type EventInput } from '../record-event';
 import type { ErrorKind } from '../tables';
 import { writeTransaction } from '../transaction';
 import { LeaseLostError } from '../batches/change-batch-status';
+import { closeSettledBatches } from '../error-payloads/close-settled-batches';
+import { settleSameRowElsewhere } from '../error-payloads/settle-same-row';
 
 export interface FailedRow {
   rowNumber: number;
@@ -31,6 +34,11 @@ export interface CheckpointWindow {
   failures: FailedRow[];
   /** Rows that had an error payload from an earlier run of this batch and succeeded now. */
   resolvedRows: number[];
+  /**
+   * For a replay batch (parent_batch_id set): the idempotency keys of this window's rows that succeeded.
+   * The same rows' open error payloads elsewhere in the lineage become RESOLVED with them.
+   */
+  succeededKeys?: readonly string[];
   leaseUntil: number;
   now?: number;
 }
@@ -124,5 +132,31 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
       });
     }
     await recordEvents(store, trx, events);
+    await settleLineage(store, trx, window, now);
   });
+}
+
+/**
+ * A row delivered now is delivered for every batch of its lineage: the rows a replay batch delivered, and
+ * the rows of this batch that failed in an earlier run and succeeded now, settle the same rows' open error
+ * payloads elsewhere (same idempotency key); a FAILED batch left with no open row becomes PROCESSED.
+ */
+async function settleLineage(store: Store, trx: Knex.Transaction, window: CheckpointWindow, now: number): Promise<void> {
+  const keys = [...(window.succeededKeys ?? [])];
+  if (window.resolvedRows.length > 0) {
+    const resolved = (await trx(store.tables.errorPayload)
+      .where('batch_id', window.batchId)
+      .whereIn('row_number', window.resolvedRows)
+      .select('idempotency_key')) as { idempotency_key: string }[];
+    keys.push(...resolved.map((row) => row.idempotency_key));
+  }
+  if (keys.length === 0) return;
+  const touched = await settleSameRowElsewhere(store, trx, {
+    keys,
+    to: 'RESOLVED',
+    actor: window.owner,
+    cause: { batchId: window.batchId },
+    now,
+  });
+  if (touched.length > 0) await closeSettledBatches(store, trx, touched, window.owner, now);
 }
