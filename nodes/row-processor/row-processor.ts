@@ -36,6 +36,12 @@ interface RowProcessorDef extends NodeDef {
 
 type JsonataExpression = unknown;
 
+function requiredColumns(schema: string | undefined): string[] | undefined {
+  if (!schema) return undefined;
+  const required = (JSON.parse(schema) as { required?: unknown }).required;
+  return Array.isArray(required) && required.every((column) => typeof column === 'string') && required.length > 0 ? required : undefined;
+}
+
 function register(RED: NodeAPI): void {
   function evaluator(expression: string, node: Node): (input: unknown) => Promise<unknown> {
     const prepared = RED.util.prepareJSONataExpression(expression, node) as JsonataExpression;
@@ -56,7 +62,13 @@ function register(RED: NodeAPI): void {
     }
     return {
       ...DEFAULT_SETTINGS,
-      csv: { delimiter: def.delimiter || ',', quote: def.quote || '"', encoding: (def.encoding || 'utf8') as 'utf8' },
+      csv: {
+        delimiter: def.delimiter || ',',
+        quote: def.quote || '"',
+        encoding: (def.encoding || 'utf8') as 'utf8',
+        // The schema's required columns must be in the header: a wrong header fails the file before any row is sent.
+        columns: requiredColumns(schema),
+      },
       validator: schema ? compileRowSchema(schema) : undefined,
       rowSchema: schema,
       map,

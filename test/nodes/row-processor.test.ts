@@ -128,4 +128,16 @@ describe('row-processor node', () => {
     assert.equal(server.requests[0].path, '/employees/42/bank-connections');
     assert.equal(server.requests[0].headers['idempotency-key'], `bsync-${registered.id}-1`);
   });
+
+  it('fails a file whose header lacks a column the row schema requires, before sending anything', async () => {
+    await load({ schema: JSON.stringify({ type: 'object', required: ['employeeNumber', 'iban'] }) });
+    writeCsv(folders, 'header.csv', ['employee,iban', '1,DE89370400440532013000']);
+    const batch = await parkAndClaim(store, folders, 'header.csv', 'runtime-node');
+    const complete = next('complete');
+    helper.getNode('processor').receive({ topic: 'batch', payload: batch, lease: { owner: 'runtime-node', until: batch.lease_until } } as never);
+    const summary = (await complete).payload;
+    assert.equal(summary.status, 'FAILED');
+    assert.match(String(summary.error), /employeeNumber/);
+    assert.equal(server.requests.length, 0);
+  });
 });

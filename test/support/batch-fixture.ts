@@ -35,6 +35,8 @@ export function writeCsv(folders: Folders, fileName: string, lines: string[]): s
 export async function parkAndClaim(store: Store, folders: Folders, fileName: string, owner = 'runtime-test', leaseMs = 60_000): Promise<BatchRow> {
   const batch = await registerBatch(store, {
     groupType: 'employee-bank-connections',
+    // Its own group id, so the claim below takes this batch and no other parked one.
+    groupId: fileName,
     kind: 'file',
     fileName,
     folder: folders.processing,
@@ -42,7 +44,7 @@ export async function parkAndClaim(store: Store, folders: Folders, fileName: str
     size: fs.statSync(path.join(folders.processing, fileName)).size,
     actor: 'test',
   });
-  const [claimed] = await claimBatches(store, { owner, leaseMs, limit: 1, groupType: 'employee-bank-connections' });
+  const [claimed] = await claimBatches(store, { owner, leaseMs, limit: 1, groupType: 'employee-bank-connections', groupId: fileName });
   if (!claimed || claimed.id !== batch.id) throw new Error(`could not claim batch ${batch.id}`);
   return claimed;
 }
