@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createErrorFileWriter, errorFileName, type CsvOptions } from '../csv';
-import { failedRowsOf, type BatchRow, type Store } from '../store';
+import { failedRowsOf, type Store } from '../store';
 import { parseIdempotencyKey } from '../delivery/idempotency-key';
 
 /**
@@ -9,15 +9,16 @@ import { parseIdempotencyKey } from '../delivery/idempotency-key';
  */
 export async function writeBatchErrorFile(
   store: Store,
-  batch: BatchRow,
+  batchId: number,
+  fileName: string,
   columns: string[],
   folder: string,
   csv: Pick<CsvOptions, 'delimiter' | 'quote'>,
 ): Promise<string> {
-  const target = path.join(folder, errorFileName(batch.file_name ?? `batch-${batch.id}.csv`));
+  const target = path.join(folder, errorFileName(fileName));
   const writer = createErrorFileWriter(target, columns, { delimiter: csv.delimiter, quote: csv.quote });
   try {
-    for await (const failed of failedRowsOf(store, batch.id)) {
+    for await (const failed of failedRowsOf(store, batchId)) {
       const record = parseRecord(failed.original_payload);
       const origin = parseIdempotencyKey(failed.idempotency_key);
       await writer.write({ rowNumber: origin?.originRowNumber ?? failed.row_number, record, error: failed.error ?? '' });

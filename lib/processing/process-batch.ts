@@ -284,10 +284,12 @@ class BatchRun {
     let folder = current.folder;
     let fileName = current.file_name;
     if (filePath) {
-      if (failed) errorFile = await writeBatchErrorFile(this.store, current, fileColumns, this.settings.folders.failed, this.settings.csv);
+      // Moved first: the error file is named after the file's final, unique name in the failed folder,
+      // so two batches that both arrived as bank.csv never share one bank.errors.csv.
       const moved = await moveBatchFile(filePath, failed ? this.settings.folders.failed : this.settings.folders.archive);
       folder = path.dirname(moved);
       fileName = path.basename(moved);
+      if (failed) errorFile = await writeBatchErrorFile(this.store, current.id, fileName, fileColumns, this.settings.folders.failed, this.settings.csv);
     }
     const now = Date.now();
     this.batch = await changeBatchStatus(this.store, {

@@ -125,6 +125,23 @@ describeEachDatabase('processBatch', (kind) => {
       assert.equal(errorRows[0].iban, employeeRow(3).split(',')[1], 'the original columns are kept for a fix and replay');
     }));
 
+  it('gives two failed batches of the same file name their own error files', () =>
+    withServer(async (folders) => {
+      server.respond((request) => (request.path.includes('/1002/') ? { status: 422, body: {} } : { status: 200, body: {} }));
+      const errorFiles: string[] = [];
+      for (const day of [1, 2]) {
+        writeCsv(folders, 'bank.csv', [HEADER, employeeRow(1), employeeRow(2)]);
+        const batch = await parkAndClaim(store, folders, 'bank.csv');
+        const summary = await run(batch, settingsFor(folders));
+        assert.equal(summary.status, 'FAILED', `day ${day}`);
+        errorFiles.push(String(summary.errorFile));
+      }
+      assert.notEqual(errorFiles[0], errorFiles[1]);
+      assert.deepEqual(errorFiles.map((file) => path.basename(file)), ['bank.errors.csv', 'bank-1.errors.csv']);
+      assert.ok(errorFiles.every((file) => fs.existsSync(file)));
+      assert.deepEqual(fs.readdirSync(folders.failed).sort(), ['bank-1.csv', 'bank-1.errors.csv', 'bank.csv', 'bank.errors.csv']);
+    }));
+
   it('waits as long as Retry-After says before trying a row again', () =>
     withServer(async (folders) => {
       server.script((r) => r.path.includes('/1001/'), { status: 429, headers: { 'Retry-After': '1' }, body: 'slow down' });
