@@ -1,0 +1,59 @@
+import { ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN } from '../csv';
+import { formatCsvLine } from '../csv/format-line';
+import { InvalidRequestError } from '../errors';
+import { getBatch, recordEvents, writeTransaction, type Store } from '../store';
+import { columnsOfOpenRows, openFailedRows, toErrorFileRow } from './open-failed-rows';
+import { replayFileName } from './replay-file-name';
+
+export interface CsvFormat {
+  delimiter?: string;
+  quote?: string;
+}
+
+export interface ExportRequest {
+  batchId: number;
+  actor: string;
+  csv?: CsvFormat;
+  now?: number;
+}
+
+export interface ExportedRows {
+  /** The batch the rows failed in: park the fixed file as a replay of it (parent_batch_id). */
+  parentBatchId: number;
+  /** `<name>.replay-<batch>.csv`: the name tells a re-import which batch it replays. */
+  fileName: string;
+  /** The rows in the error file's format: the original columns, bsync_row_number, bsync_error. */
+  csv: string;
+  rows: number;
+}
+
+/**
+ * The NEW failed rows of a file batch as CSV text, in the format of its error file, to be fixed outside
+ * Node-RED and parked again as a replay of this batch. The origin row numbers keep each row's idempotency
+ * key, provided the re-imported file is parked with parent_batch_id = this batch (see the node's help).
+ */
+export async function exportFailedRows(store: Store, request: ExportRequest): Promise<ExportedRows> {
+  const now = request.now ?? Date.now();
+  const batch = await getBatch(store, request.batchId);
+  if (batch.kind !== 'file') {
+    throw new InvalidRequestError(`batch ${batch.id} is a single payload, not a file: it has no rows to export as CSV`, { batchId: batch.id });
+  }
+  const delimiter = request.csv?.delimiter || ',';
+  const quote = request.csv?.quote || '"';
+  const columns = await columnsOfOpenRows(store, batch.id);
+  const lines = [formatCsvLine([...columns, ERROR_FILE_ROW_COLUMN, ERROR_FILE_ERROR_COLUMN], delimiter, quote)];
+  for await (const errorPayload of openFailedRows(store, batch.id)) {
+    const row = toErrorFileRow(errorPayload);
+    lines.push(formatCsvLine([...columns.map((column) => row.record[column] ?? ''), String(row.rowNumber), row.error], delimiter, quote));
+  }
+  const rows = lines.length - 1;
+  if (rows === 0) throw new InvalidRequestError(`batch ${batch.id} has no NEW failed rows to export`, { batchId: batch.id });
+  const exported = { parentBatchId: batch.id, fileName: replayFileName(batch.file_name, batch.id), csv: lines.join(''), rows };
+  // Handing out a batch's data is an action an auditor wants to see, even though nothing changes.
+  await writeTransaction(store, (trx) =>
+    recordEvents(store, trx, [
+      { entity: 'batch', entityId: batch.id, batchId: batch.id, action: 'exported', actor: request.actor, detail: { fileName: exported.fileName, rows }, at: now },
+    ]),
+  );
+  return exported;
+}

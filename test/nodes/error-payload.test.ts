@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import type { NodeMessage } from 'node-red';
+import type { BatchStoreNode } from '../../lib/node-red/batch-store-node';
+import { claimErrorPayloads, getBatch, listEvents, markErrorPayloadReady, settleErrorPayload, type BatchRow, type ErrorPayloadRow } from '../../lib/store';
+import batchStore from '../../nodes/batch-store/batch-store';
+import errorPayload from '../../nodes/error-payload/error-payload';
+import { failedBatch, OWNER } from '../lib/corrections/failed-batch';
+import { eventually, helper, lastStatus, loadFlow, unloadFlow } from '../support/node-red';
+
+type Message = NodeMessage & Record<string, unknown>;
+interface TestNode {
+  receive(msg: Record<string, unknown>): void;
+  on(event: 'input', listener: (msg: Message) => void): void;
+  status: { lastCall?: { args: unknown[] } };
+}
+
+const SCHEMA = JSON.stringify({ type: 'object', required: ['employeeNumber'], properties: { employeeNumber: { type: 'integer' } } });
+
+/** An error-payload node wired to an output helper, with a Catch node for its errors. */
+async function deploy() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-error-payload-'));
+  const processing = path.join(dir, 'processing');
+  await loadFlow(
+    [batchStore, errorPayload],
+    [
+      { id: 'f1', type: 'tab' },
+      { id: 's1', type: 'batch-store', client: 'sqlite', filename: path.join(dir, 'bsync.sqlite') },
+      { id: 'ep', z: 'f1', type: 'error-payload', name: 'fixes', store: 's1', processingFolder: processing, delimiter: ',', quote: '"', wires: [['out']] },
+      { id: 'out', z: 'f1', type: 'helper' },
+      { id: 'catcher', z: 'f1', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', z: 'f1', type: 'helper' },
+    ],
+  );
+  const out: Message[] = [];
+  const caught: Message[] = [];
+  (helper.getNode('out') as unknown as TestNode).on('input', (msg) => out.push(msg));
+  (helper.getNode('caught') as unknown as TestNode).on('input', (msg) => caught.push(msg));
+  const node = helper.getNode('ep') as unknown as TestNode;
+  const store = helper.getNode('s1') as unknown as BatchStoreNode;
+  const ask = async (msg: Record<string, unknown>): Promise<Message> => {
+    const seen = out.length;
+    node.receive(msg);
+    return eventually(() => out[seen], `an answer to ${String(msg.topic)}`);
+  };
+  const refused = async (msg: Record<string, unknown>): Promise<string> => {
+    const seen = caught.length;
+    node.receive(msg);
+    const error = await eventually(() => caught[seen], `${String(msg.topic)} to reach the Catch node`);
+    return (error.error as { message: string }).message;
+  };
+  const failed = (spec: Parameters<typeof failedBatch>[1]) => store.use((db) => failedBatch(db, spec));
+  return { node, out, store, processing, ask, refused, failed };
+}
+
+describe('error-payload node', () => {
+  afterEach(unloadFlow);
+
+  it('answers list and get: the failed rows, and one of them with its history and its batch statistics', async () => {
+    const { ask, failed, node } = await deploy();
+    const { batch, errorPayloads } = await failed({ totalRows: 5, groupType: 'payroll', failures: [{ row: 2, errorKind: 'validation' }, { row: 4 }] });
+
+    const list = (await ask({ topic: 'list', payload: { batchId: batch.id, errorKind: 'permanent' } })).payload as { errorPayloads: ErrorPayloadRow[]; total: number };
+    assert.deepEqual([list.total, list.errorPayloads.map((p) => p.row_number)], [1, [4]]);
+    assert.equal(lastStatus(node).text, 'listed 1 of 1 error payloads');
+
+    const detail = (await ask({ topic: 'get', payload: errorPayloads[0].id })).payload as { errorPayload: ErrorPayloadRow; events: { action: string }[]; batchStatistics: { failed: number; open: number } };
+    assert.equal(detail.errorPayload.id, errorPayloads[0].id);
+    assert.deepEqual(detail.events.map((e) => e.action), ['row-failed']);
+    assert.deepEqual([detail.batchStatistics.failed, detail.batchStatistics.open], [2, 2]);
+  });
+
+  it('corrects, marks READY and discards, recording msg.user, or the node when there is none', async () => {
+    const { ask, failed, store } = await deploy();
+    const { batch, errorPayloads } = await failed({ totalRows: 4, rowSchema: SCHEMA, failures: [{ row: 1 }, { row: 2 }, { row: 3 }] });
+    const [a, b, c] = errorPayloads;
+
+    const corrected = (await ask({ topic: 'update', payload: { id: a.id, payload: { employeeNumber: '1001' } }, user: 'alice' })).payload as ErrorPayloadRow;
+    assert.equal(corrected.payload, '{"employeeNumber":1001}');
+    const ready = (await ask({ topic: 'ready', payload: { id: a.id }, user: { username: 'bob' } })).payload as ErrorPayloadRow;
+    assert.equal(ready.status, 'READY');
+    const bulk = (await ask({ topic: 'ready', payload: { batchId: batch.id } })).payload as { ids: number[]; count: number };
+    assert.deepEqual(bulk, { ids: [b.id, c.id], count: 2 });
+    const discarded = (await ask({ topic: 'discard', payload: { id: c.id, reason: 'employee left' }, user: 'carol' })).payload as ErrorPayloadRow;
+    assert.equal(discarded.status, 'DISCARDED');
+
+    const events = await store.use((db) => listEvents(db, { batchId: batch.id }));
+    const actions = events.filter((e) => e.entity === 'error_payload' && e.action !== 'row-failed').map((e) => [e.entity_id, e.action, e.actor]);
+    assert.deepEqual(actions, [
+      [String(a.id), 'corrected', 'alice'],
+      [String(a.id), 'ready', 'bob'],
+      [String(b.id), 'ready', 'node:error-payload:fixes'],
+      [String(c.id), 'ready', 'node:error-payload:fixes'],
+      [String(c.id), 'discarded', 'carol'],
+    ]);
+  });
+
+  it('replays a batch from its failed rows into the processing folder, or from its original file', async () => {
+    const { ask, failed, processing, store } = await deploy();
+    const { batch } = await failed({ totalRows: 3, fileName: 'bank.csv', failures: [{ row: 3 }] });
+    const replay = (await ask({ topic: 'replay', payload: { id: batch.id }, user: 'alice' })).payload as { from: string; batch: BatchRow; parent: BatchRow; rows: number };
+    assert.deepEqual([replay.from, replay.batch.status, replay.batch.parent_batch_id, replay.rows], ['errors', 'RETRY', batch.id, 1]);
+    assert.ok(fs.existsSync(path.join(processing, `bank.replay-${batch.id}.csv`)));
+
+    const other = await failed({ totalRows: 2, failures: [{ row: 1 }] });
+    const again = (await ask({ topic: 'replay', payload: { id: other.batch.id, from: 'original' }, user: 'bob' })).payload as { from: string; batch: BatchRow };
+    assert.deepEqual([again.from, again.batch.id, again.batch.status], ['original', other.batch.id, 'RETRY']);
+    assert.equal((await store.use((db) => getBatch(db, other.batch.id))).checkpoint_row, 0, 'read again from the top');
+  });
+
+  it('exports the failed rows as CSV in msg.payload, with the file name and the batch to replay', async () => {
+    const { ask, failed } = await deploy();
+    const { batch } = await failed({ totalRows: 3, fileName: 'bank.csv', failures: [{ row: 2, record: { employeeNumber: '1002', iban: 'DE00' }, error: 'unknown employee' }] });
+    const msg = await ask({ topic: 'export', payload: batch.id });
+    assert.equal(msg.payload, 'employeeNumber,iban,bsync_row_number,bsync_error\r\n1002,DE00,2,unknown employee\r\n');
+    assert.deepEqual([msg.filename, msg.parentBatchId, msg.rows], [`bank.replay-${batch.id}.csv`, batch.id, 1]);
+  });
+
+  it('sends a forbidden transition, a refused correction, a missing reason and an unknown topic to a Catch node', async () => {
+    const { refused, failed, store, node, out } = await deploy();
+    const { batch, errorPayloads } = await failed({ totalRows: 3, groupType: 'catch-me', rowSchema: SCHEMA, failures: [{ row: 1 }, { row: 2 }] });
+    const [resolved, open] = errorPayloads;
+    await store.use(async (db) => {
+      await markErrorPayloadReady(db, { id: resolved.id, actor: 'test' });
+      await claimErrorPayloads(db, { owner: OWNER, leaseMs: 60_000, limit: 1, groupType: 'catch-me' });
+      await settleErrorPayload(db, resolved.id, OWNER, { delivered: true, httpStatus: 200 });
+    });
+
+    assert.match(await refused({ topic: 'ready', payload: resolved.id }), new RegExp(`error payload ${resolved.id} is RESOLVED: only a NEW error payload can be marked READY`));
+    assert.equal(lastStatus(node).fill, 'red');
+    assert.match(await refused({ topic: 'update', payload: { id: open.id, payload: { employeeNumber: 'x' } } }), /refused: column "employeeNumber": value "x"/);
+    assert.match(await refused({ topic: 'discard', payload: { id: open.id } }), /needs a reason/);
+    assert.match(await refused({ topic: 'replay', payload: { id: batch.id, from: 'somewhere' } }), /use "errors".*or "original"/);
+    assert.match(await refused({ topic: 'delete', payload: open.id }), /unknown action "delete": msg\.topic must be one of list, get, update, ready, discard, replay, export/);
+    assert.match(await refused({ topic: 'get', payload: {} }), /get needs an error payload id/);
+    assert.equal(out.length, 0, 'nothing is sent on for a refused request');
+    const statuses = await store.use((db) => db.knex(db.tables.errorPayload).where('batch_id', batch.id).orderBy('row_number').pluck('status'));
+    assert.deepEqual(statuses, ['RESOLVED', 'NEW']);
+  });
+});
