@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
@@ -8,6 +10,7 @@ import type { BatchStoreNode } from '../../lib/node-red/batch-store-node';
 import { claimErrorPayloads, getBatch, listEvents, markErrorPayloadReady, settleErrorPayload, type BatchRow, type ErrorPayloadRow } from '../../lib/store';
 import batchStore from '../../nodes/batch-store/batch-store';
 import errorPayload from '../../nodes/error-payload/error-payload';
+import parkingLot from '../../nodes/parking-lot/parking-lot';
 import { failedBatch, OWNER } from '../lib/corrections/failed-batch';
 import { eventually, helper, lastStatus, loadFlow, unloadFlow } from '../support/node-red';
 
@@ -139,5 +142,96 @@ describe('error-payload node', () => {
     assert.equal(out.length, 0, 'nothing is sent on for a refused request');
     const statuses = await store.use((db) => db.knex(db.tables.errorPayload).where('batch_id', batch.id).orderBy('row_number').pluck('status'));
     assert.deepEqual(statuses, ['RESOLVED', 'NEW']);
+  });
+});
+
+// The admin REST API example, imported as a user would import it, answering real HTTP requests.
+describe('examples/admin-api.json', () => {
+  afterEach(unloadFlow);
+
+  const core = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(require.resolve('node-red'))] }));
+
+  async function deployExample() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-admin-api-'));
+    const example = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'admin-api.json'), 'utf8')) as Record<string, unknown>[];
+    // The API part only: the resend part would call the placeholder payroll API.
+    const flow = example
+      .filter((node) => !['scheduled-dispatcher', 'row-processor', 'debug', 'api-endpoint'].includes(String(node.type)))
+      .map((node) => {
+        if (node.type === 'batch-store') return { ...node, filename: path.join(dir, 'bsync.sqlite') };
+        if (node.type === 'error-payload') return { ...node, processingFolder: path.join(dir, 'processing') };
+        return node;
+      });
+    let httpNode: import('node:http').RequestListener | undefined;
+    const captureHttpNode = (RED: { httpNode: import('node:http').RequestListener }) => {
+      httpNode = RED.httpNode;
+    };
+    await loadFlow(
+      [batchStore, errorPayload, parkingLot, core('network/21-httpin.js'), core('function/15-change.js'), core('function/10-function.js'), core('common/90-comment.js'), captureHttpNode],
+      flow,
+    );
+    const server = http.createServer(httpNode!);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const store = helper.getNode(String(example.find((node) => node.type === 'batch-store')!.id)) as unknown as BatchStoreNode;
+    const call = async (method: string, url: string, body?: unknown) => {
+      const response = await fetch(base + url, {
+        method,
+        headers: { authorization: `Basic ${Buffer.from('admin:secret').toString('base64')}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, type: response.headers.get('content-type') ?? '', text, json: () => JSON.parse(text) };
+    };
+    return { store, call, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  it('lists batches and failed rows, corrects, marks READY, refuses what the rules refuse, replays and exports over HTTP', async () => {
+    const { store, call, close } = await deployExample();
+    try {
+      const { batch, errorPayloads } = await store.use((db) =>
+        failedBatch(db, { totalRows: 4, fileName: 'bank.csv', rowSchema: SCHEMA, failures: [{ row: 1 }, { row: 2 }, { row: 3 }] }),
+      );
+      const [a, b, c] = errorPayloads;
+
+      const batches = await call('GET', '/bsync/batches?status=FAILED');
+      assert.equal(batches.status, 200);
+      assert.deepEqual(batches.json().batches.map((row: BatchRow) => row.id), [batch.id]);
+      const errors = await call('GET', `/bsync/batches/${batch.id}/errors?status=NEW`);
+      assert.deepEqual([errors.status, errors.json().total], [200, 3]);
+
+      const refusedCorrection = await call('PUT', `/bsync/errors/${a.id}`, { employeeNumber: 'abc' });
+      assert.equal(refusedCorrection.status, 422);
+      assert.equal(refusedCorrection.json().code, 'CORRECTION_INVALID');
+      assert.match(refusedCorrection.json().error, /column "employeeNumber": value "abc"/);
+      const corrected = await call('PUT', `/bsync/errors/${a.id}`, { employeeNumber: '1001', iban: 'DE89370400440532013000' });
+      assert.deepEqual([corrected.status, JSON.parse(corrected.json().payload).employeeNumber], [200, 1001]);
+      const ready = await call('POST', `/bsync/errors/${a.id}/ready`, {});
+      assert.deepEqual([ready.status, ready.json().status], [200, 'READY']);
+
+      const discarded = await call('POST', `/bsync/errors/${b.id}/discard`, { reason: 'employee left' });
+      assert.deepEqual([discarded.status, discarded.json().status], [200, 'DISCARDED']);
+      const forbidden = await call('POST', `/bsync/errors/${b.id}/ready`, {});
+      assert.deepEqual([forbidden.status, forbidden.json().code], [409, 'INVALID_TRANSITION']);
+      assert.match(forbidden.json().error, /is DISCARDED: only a NEW error payload can be marked READY/);
+      assert.equal((await call('GET', '/bsync/errors/999999')).status, 404);
+
+      const exported = await call('GET', `/bsync/batches/${batch.id}/errors.csv`);
+      assert.equal(exported.status, 200);
+      assert.match(exported.type, /text\/csv/);
+      assert.equal(exported.text.split('\r\n')[0], 'employeeNumber,iban,bsync_row_number,bsync_error');
+      assert.equal(exported.text.split('\r\n').filter(Boolean).length, 2, 'only row 3 is still NEW');
+
+      const replay = await call('POST', `/bsync/batches/${batch.id}/replay`, { reason: 'payroll fixed' });
+      assert.equal(replay.status, 201);
+      assert.deepEqual([replay.json().batch.status, replay.json().batch.parent_batch_id, replay.json().rows], ['RETRY', batch.id, 1]);
+
+      const detail = await call('GET', `/bsync/errors/${c.id}`);
+      assert.deepEqual([detail.status, detail.json().batchStatistics.replayBatchIds], [200, [replay.json().batch.id]]);
+      const actors = (await store.use((db) => listEvents(db, { batchId: batch.id }))).filter((e) => e.actor !== OWNER && e.actor !== 'test').map((e) => [e.action, e.actor]);
+      assert.deepEqual(actors, [['corrected', 'admin'], ['ready', 'admin'], ['discarded', 'admin'], ['exported', 'admin'], ['replayed', 'admin']]);
+    } finally {
+      await close();
+    }
   });
 });
