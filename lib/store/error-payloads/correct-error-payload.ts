@@ -30,7 +30,7 @@ export async function correctErrorPayload(store: Store, correction: Correction):
       error.message = `error payload ${before.id} is ${before.status}: only NEW or READY error payloads can be corrected`;
       throw error;
     }
-    await trx(store.tables.errorPayload).where('id', before.id).update({ payload: correction.payload, status_time: now });
+    await trx(store.tables.errorPayload).where('id', before.id).update({ payload: correction.payload });
     await recordEvents(store, trx, [
       {
         entity: 'error_payload',
