@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { InvalidRequestError } from '../errors';
-import { findBatchBySha256, registerBatch, writeTransaction, type BatchRow, type NewBatch, type Store } from '../store';
+import { parentBatchIdFromFileName } from '../corrections/replay-file-name';
+import { findBatch, findBatchBySha256, registerBatch, writeTransaction, type BatchRow, type NewBatch, type Store } from '../store';
 import { DuplicateBatchError } from './duplicate-batch-error';
 import { asFileReference, locationOf, type FileReference } from './file-reference';
 import { payloadContent } from './payload-content';
@@ -23,6 +24,12 @@ export interface ParkRequest {
   groupId?: unknown;
   priority?: unknown;
   contentType?: unknown;
+  /**
+   * The batch this file replays (msg.parentBatchId), e.g. failed rows exported, fixed outside Node-RED
+   * and dropped back in; a replay file's name also says it ('bank.replay-7.csv'). Its rows then keep
+   * their idempotency keys.
+   */
+  parentBatchId?: unknown;
   /** Who parked it, for the audit trail. */
   actor: string;
   now?: number;
@@ -45,14 +52,28 @@ export async function parkRequest(store: Store, request: ParkRequest, rules: Par
     now,
   };
   if (reference) {
+    const parentBatchId = await replayedBatch(store, request.parentBatchId, reference.fileName);
+    const replay = parentBatchId === undefined ? {} : { parentBatchId, status: 'RETRY' as const };
     try {
-      return await parkFile(store, reference, base);
+      return await parkFile(store, reference, { ...base, ...replay });
     } catch (error) {
       throw error instanceof DuplicateBatchError ? await setAsideDuplicate(reference, error) : error;
     }
   }
   const content = payloadContent(request.payload, contentTypeOf(request.contentType));
   return registerBatch(store, { ...base, kind: 'payload', payload: content.text, contentType: content.contentType });
+}
+
+async function replayedBatch(store: Store, given: unknown, fileName: string): Promise<number | undefined> {
+  if (given !== undefined && given !== null && given !== '' && !(Number.isInteger(Number(given)) && Number(given) > 0)) {
+    throw new InvalidRequestError(`msg.parentBatchId must be a batch id, got ${JSON.stringify(given)}`);
+  }
+  const id = given !== undefined && given !== null && given !== '' ? Number(given) : parentBatchIdFromFileName(fileName);
+  if (id === undefined) return undefined;
+  if (!(await findBatch(store, id))) {
+    throw new InvalidRequestError(`${fileName} replays batch ${id}, which does not exist; the file stays where it is`);
+  }
+  return id;
 }
 
 async function parkFile(store: Store, reference: FileReference, base: Omit<NewBatch, 'kind'>): Promise<BatchRow> {

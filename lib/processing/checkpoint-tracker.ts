@@ -1,6 +1,6 @@
 import type { FailedRow } from '../store';
 
-export type RowResult = { ok: true } | { ok: false; failure: FailedRow; transient: boolean };
+export type RowResult = { ok: true; key?: string } | { ok: false; failure: FailedRow; transient: boolean };
 
 export interface Window {
   checkpointRow: number;
@@ -9,6 +9,8 @@ export interface Window {
   failed: number;
   failures: FailedRow[];
   rowNumbers: number[];
+  /** Idempotency keys of the rows delivered in this window: a replay settles their copies in its lineage. */
+  succeededKeys: string[];
 }
 
 /**
@@ -42,7 +44,7 @@ export class CheckpointTracker {
    * a row that failed for a transient reason is not settled: it stops the window and is sent again later.
    */
   takeWindow(holdTransient: boolean): Window {
-    const window: Window = { checkpointRow: this.checkpoint, processed: 0, succeeded: 0, failed: 0, failures: [], rowNumbers: [] };
+    const window: Window = { checkpointRow: this.checkpoint, processed: 0, succeeded: 0, failed: 0, failures: [], rowNumbers: [], succeededKeys: [] };
     for (let row = this.checkpoint + 1; this.settled.has(row); row += 1) {
       const result = this.settled.get(row)!;
       if (!result.ok && result.transient && holdTransient) break;
@@ -50,8 +52,10 @@ export class CheckpointTracker {
       window.checkpointRow = row;
       window.processed += 1;
       window.rowNumbers.push(row);
-      if (result.ok) window.succeeded += 1;
-      else {
+      if (result.ok) {
+        window.succeeded += 1;
+        if (result.key) window.succeededKeys.push(result.key);
+      } else {
         window.failed += 1;
         window.failures.push(result.failure);
       }

@@ -193,7 +193,7 @@ class BatchRun {
   }
 
   private toResult(rowNumber: number, outcome: Outcome, body: string, original: string, key: string): RowResult {
-    if (outcome.kind === 'success') return { ok: true };
+    if (outcome.kind === 'success') return { ok: true, key };
     const kind = outcome.kind === 'transient' ? 'transient' : outcome.status !== undefined && outcome.status < 300 ? 'rejected' : 'permanent';
     return {
       ok: false,
@@ -240,6 +240,7 @@ class BatchRun {
         failed: window.failed,
         failures: window.failures,
         resolvedRows: window.rowNumbers.filter((row) => earlierFailures.has(row) && !window.failures.some((f) => f.rowNumber === row)),
+        succeededKeys: this.batch.parent_batch_id === null ? undefined : window.succeededKeys,
         leaseUntil: now + this.settings.leaseMs,
         now,
       });

@@ -23,9 +23,12 @@ export async function resendErrorPayload(context: ResendContext, errorPayload: E
   const original = parseObject(errorPayload.original_payload) ?? {};
   let body = errorPayload.payload;
   let requestPath: string;
+  // A row that failed validation or mapping was never turned into a request: its payload, when an admin
+  // corrected it, is the corrected row, which goes through the schema and the mapping like any row.
+  const unsentRow = errorPayload.error_kind === 'validation' || errorPayload.error_kind === 'mapping';
   try {
-    if (body === null) {
-      const prepared = await prepareRow(original, settings);
+    if (body === null || unsentRow) {
+      const prepared = await prepareRow((unsentRow && parseObject(body)) || original, settings);
       if (!prepared.ok) {
         return settleErrorPayload(context.store, errorPayload.id, context.owner, {
           delivered: false,

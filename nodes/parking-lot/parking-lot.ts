@@ -77,7 +77,15 @@ function register(RED: NodeAPI): void {
           ? store.use((db) =>
               parkRequest(
                 db,
-                { payload: msg.payload, groupType: msg.groupType, groupId: msg.groupId, priority: msg.priority, contentType: msg.contentType, actor },
+                {
+                  payload: msg.payload,
+                  groupType: msg.groupType,
+                  groupId: msg.groupId,
+                  priority: msg.priority,
+                  contentType: msg.contentType,
+                  parentBatchId: msg.parentBatchId,
+                  actor,
+                },
                 rules,
               ),
             ).then((batch) => {

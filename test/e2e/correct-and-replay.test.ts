@@ -148,11 +148,7 @@ describeEachDatabase('correct and replay', (kind) => {
     assertOneKeyPerRow(claimed.id);
   });
 
-  // todo until lib/processing passes CheckpointWindow.succeededKeys for replay batches (the window has no
-  // other way to know which rows a replay delivered); remove the flag once it does.
-  const awaitingProcessorKeys = { todo: 'process-batch must pass succeededKeys to writeCheckpointWindow' };
-
-  it('replays an error file after the downstream was fixed: the replay PROCESSED, the parent\'s rows RESOLVED, the parent PROCESSED', awaitingProcessorKeys, async () => {
+  it('replays an error file after the downstream was fixed: the replay PROCESSED, the parent\'s rows RESOLVED, the parent PROCESSED', async () => {
     writeCsv(folders, 'bank.csv', [HEADER, ...Array.from({ length: 8 }, (_, i) => employeeRow(i + 1))]);
     unknownEmployees = new Set([1003, 1007]);
     const claimed = await parkAndClaim(store, folders, 'bank.csv');

@@ -45,6 +45,24 @@ describeEachDatabase('parkRequest', (kind) => {
     assert.equal(registered.actor, 'node:parking-lot:lot');
   });
 
+  it('parks a re-imported replay file as a RETRY batch of the batch it replays, by name or msg.parentBatchId', async () => {
+    const parent = await parkRequest(store, { payload: fileReference({ fileName: 'bank.csv' }), actor: 'test' }, { groupType: 'payroll' });
+    const byName = await parkRequest(store, { payload: fileReference({ fileName: `bank.replay-${parent.id}.csv` }), actor: 'test' }, { groupType: 'payroll' });
+    assert.deepEqual([byName.parent_batch_id, byName.status], [parent.id, 'RETRY']);
+    const byMessage = await parkRequest(store, { payload: fileReference({ fileName: 'fixed.csv' }), parentBatchId: String(parent.id), actor: 'test' }, { groupType: 'payroll' });
+    assert.deepEqual([byMessage.parent_batch_id, byMessage.status], [parent.id, 'RETRY']);
+    const plain = await parkRequest(store, { payload: fileReference({ fileName: 'other.csv' }), actor: 'test' }, { groupType: 'payroll' });
+    assert.deepEqual([plain.parent_batch_id, plain.status], [null, 'NEW']);
+    await assert.rejects(
+      parkRequest(store, { payload: fileReference({ fileName: 'bank.replay-999999.csv' }), actor: 'test' }, { groupType: 'payroll' }),
+      /replays batch 999999, which does not exist; the file stays where it is/,
+    );
+    await assert.rejects(
+      parkRequest(store, { payload: fileReference(), parentBatchId: 'seven', actor: 'test' }, { groupType: 'payroll' }),
+      /msg\.parentBatchId must be a batch id/,
+    );
+  });
+
   it('stores an object payload as JSON with content type application/json', async () => {
     const payload = { employeeNumber: 'E7', iban: 'DE89370400440532013000' };
     const batch = await parkRequest(store, { payload, actor: 't' }, { groupType: 'single' });

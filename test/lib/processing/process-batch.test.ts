@@ -5,9 +5,9 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { readCsvRows } from '../../../lib/csv';
 import { ApiClient } from '../../../lib/delivery';
-import { processBatch, type ProcessorSettings } from '../../../lib/processing';
+import { processBatch, resendErrorPayload, type ProcessorSettings } from '../../../lib/processing';
 import { compileRowSchema } from '../../../lib/validation';
-import { claimBatches, getBatch, listEvents, registerBatch, rowState, type BatchRow, type Store, type StoreConfig } from '../../../lib/store';
+import { claimBatches, claimErrorPayloads, getBatch, listEvents, registerBatch, rowState, type BatchRow, type Store, type StoreConfig } from '../../../lib/store';
 import { employeeRow, HEADER, makeFolders, parkAndClaim, settingsFor, writeCsv, type Folders } from '../../support/batch-fixture';
 import { TestHttpServer } from '../../support/http-server';
 import { eventually } from '../../support/node-red';
@@ -264,6 +264,32 @@ describeEachDatabase('processBatch', (kind) => {
       assert.equal(server.requests[0].body, xml);
       assert.equal(server.requests[0].method, 'PUT');
       assert.equal(server.requests[0].headers['content-type'], 'application/xml');
+      assert.equal(server.requests[0].headers['idempotency-key'], `bsync-${batch.id}-1`);
+    }));
+
+  it('resends a corrected row that had failed validation through the schema and the mapping', () =>
+    withServer(async (folders) => {
+      writeCsv(folders, 'correct.csv', [HEADER, 'abc,DE89370400440532013000,COBADEFF,100,1']);
+      const batch = await parkAndClaim(store, folders, 'correct.csv');
+      const schema = { type: 'object', required: ['employeeNumber'], properties: { employeeNumber: { type: 'integer' } } };
+      const settings = settingsFor(folders, {
+        validator: compileRowSchema(schema),
+        map: async (row) => ({ id: row.employeeNumber, account: row.iban }),
+      });
+      assert.equal((await run(batch, settings)).status, 'FAILED');
+      assert.equal(server.requests.length, 0);
+      // The admin corrects the row and marks it READY; the errors-mode dispatcher claims it.
+      await store.knex(store.tables.errorPayload).where('batch_id', batch.id).update({
+        payload: JSON.stringify({ employeeNumber: '1001', iban: 'DE89370400440532013000', bankIdentifier: 'COBADEFF', branchIdentifier: '100', accountNumber: '1' }),
+        status: 'READY',
+      });
+      const [claimed] = await claimErrorPayloads(store, { owner: OWNER, leaseMs: 60_000, limit: 1 });
+      assert.equal(claimed.batch_id, batch.id);
+      const settled = await resendErrorPayload({ store, client, owner: OWNER }, claimed, settings);
+      assert.equal(settled.status, 'RESOLVED');
+      assert.equal(server.requests.length, 1);
+      assert.deepEqual(JSON.parse(server.requests[0].body), { id: 1001, account: 'DE89370400440532013000' }, 'validated (coerced) and mapped');
+      assert.equal(server.requests[0].path, '/employees/1001/bank-connections');
       assert.equal(server.requests[0].headers['idempotency-key'], `bsync-${batch.id}-1`);
     }));
 
