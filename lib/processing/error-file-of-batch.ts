@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { createErrorFileWriter, errorFileName, type CsvOptions } from '../csv';
-import { failedRowsOf, type Store } from '../store';
+import { createErrorFileWriter, errorFileName, type CsvOptions, type ErrorFileRow } from '../csv';
+import { failedRowsOf, type ErrorPayloadRow, type Store } from '../store';
 import { parseIdempotencyKey } from '../delivery/idempotency-key';
 
 /**
@@ -18,11 +18,7 @@ export async function writeBatchErrorFile(
   const target = path.join(folder, errorFileName(fileName));
   const writer = createErrorFileWriter(target, columns, { delimiter: csv.delimiter, quote: csv.quote });
   try {
-    for await (const failed of failedRowsOf(store, batchId)) {
-      const record = parseRecord(failed.original_payload);
-      const origin = parseIdempotencyKey(failed.idempotency_key);
-      await writer.write({ rowNumber: origin?.originRowNumber ?? failed.row_number, record, error: failed.error ?? '' });
-    }
+    for await (const failed of failedRowsOf(store, batchId)) await writer.write(toErrorFileRow(failed));
     const { path: written } = await writer.close();
     return written;
   } catch (error) {
@@ -31,10 +27,24 @@ export async function writeBatchErrorFile(
   }
 }
 
-function parseRecord(text: string | null): Record<string, string> {
+/**
+ * A failed row as a line of an error file: its columns as read from the file, its origin row number (kept
+ * through replays, so the idempotency key stays the same) and why it failed.
+ */
+export function toErrorFileRow(errorPayload: ErrorPayloadRow): ErrorFileRow {
+  return {
+    rowNumber: parseIdempotencyKey(errorPayload.idempotency_key)?.originRowNumber ?? errorPayload.row_number,
+    record: failedRowRecord(errorPayload.original_payload),
+    error: errorPayload.error ?? '',
+  };
+}
+
+/** The columns of a failed row as read from its file (stored as JSON in `original_payload`). */
+export function failedRowRecord(text: string | null): Record<string, string> {
   if (!text) return {};
   try {
-    const value = JSON.parse(text) as Record<string, unknown>;
+    const value = JSON.parse(text) as unknown;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
     return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, field === null || field === undefined ? '' : String(field)]));
   } catch {
     return {};

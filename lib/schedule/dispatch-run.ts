@@ -42,21 +42,8 @@ export async function dispatchRun(store: Store, options: DispatchRunOptions): Pr
   const control = (await findControl(store, options.dispatcher)) ?? (await ensureControl(store, options.dispatcher, options.defaults, now));
   if (control.paused) return options.mode === 'errors' ? { mode: 'errors', control, claimed: [] } : { mode: 'batches', control, claimed: [] };
 
-  if (options.mode === 'batches') {
-    const claimed = await claimBatches(store, {
-      owner: options.owner,
-      leaseMs: options.leaseMs,
-      limit: control.fetch_size,
-      maxInFlight: control.max_in_flight,
-      controlKey: options.dispatcher,
-      groupType,
-      groupId,
-      now,
-    });
-    return { mode: 'batches', control, claimed };
-  }
-
-  const claimed = await claimErrorPayloads(store, {
+  // Both kinds of claim obey the same throttle: the control row's fetch size and max in flight.
+  const claim = {
     owner: options.owner,
     leaseMs: options.leaseMs,
     limit: control.fetch_size,
@@ -65,6 +52,8 @@ export async function dispatchRun(store: Store, options: DispatchRunOptions): Pr
     groupType,
     groupId,
     now,
-  });
+  };
+  if (options.mode === 'batches') return { mode: 'batches', control, claimed: await claimBatches(store, claim) };
+  const claimed = await claimErrorPayloads(store, claim);
   return { mode: 'errors', control, claimed };
 }

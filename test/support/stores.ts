@@ -46,6 +46,16 @@ export async function openTestStore(kind: DatabaseKind, tablePrefix?: string): P
   return openStore(await freshDatabaseConfig(kind, tablePrefix));
 }
 
+/** Runs a test on a store of a new, empty database, closed afterwards. */
+export async function withFreshStore(kind: DatabaseKind, test: (store: Store) => Promise<void>): Promise<void> {
+  const store = await openTestStore(kind);
+  try {
+    await test(store);
+  } finally {
+    await store.close();
+  }
+}
+
 /**
  * Runs a suite once per database: SQLite always, MariaDB when the run has a server
  * (skipped with the reason otherwise; an error when BSYNC_REQUIRE_MARIADB=1).

@@ -31,14 +31,22 @@ export async function errorPayloadRows(store: Store, batchId: number): Promise<M
   return new Map(rows.map((row) => [Number(row.row_number), { id: Number(row.id), status: row.status }]));
 }
 
-/** The error payloads of a batch in row order, for its error file. */
-export async function* failedRowsOf(store: Store, batchId: number, pageSize = 1000): AsyncGenerator<ErrorPayloadRow> {
+/**
+ * The error payloads of a batch in row order, page by page (a batch may have many): by default the open
+ * ones (NEW, READY, RESUBMITTED), which its error file lists.
+ */
+export async function* failedRowsOf(
+  store: Store,
+  batchId: number,
+  statuses: readonly ErrorPayloadRow['status'][] = ['NEW', 'READY', 'RESUBMITTED'],
+  pageSize = 1000,
+): AsyncGenerator<ErrorPayloadRow> {
   let after = 0;
   for (;;) {
     const rows = (await store
       .knex(store.tables.errorPayload)
       .where('batch_id', batchId)
-      .whereIn('status', ['NEW', 'READY', 'RESUBMITTED'])
+      .whereIn('status', statuses as ErrorPayloadRow['status'][])
       .where('row_number', '>', after)
       .orderBy('row_number', 'asc')
       .limit(pageSize)) as Record<string, unknown>[];

@@ -14,7 +14,7 @@ import {
   type Store,
   type StoreConfig,
 } from '../../../lib/store';
-import { describeEachDatabase, freshDatabaseConfig } from '../../support/stores';
+import { describeEachDatabase, freshDatabaseConfig, withFreshStore } from '../../support/stores';
 
 const run = (store: Store, options: Partial<DispatchRunOptions> = {}) =>
   dispatchRun(store, { mode: 'batches', dispatcher: 'd', owner: 'runtime-a', leaseMs: 60_000, defaults: { fetchSize: 10, maxInFlight: 100 }, ...options });
@@ -54,14 +54,7 @@ function runDispatchWorker(config: StoreConfig, owner: string, dispatcher: strin
 }
 
 describeEachDatabase('dispatchRun', (kind) => {
-  async function withStore(test: (store: Store) => Promise<void>): Promise<void> {
-    const store = await openStore(await freshDatabaseConfig(kind));
-    try {
-      await test(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = (test: (store: Store) => Promise<void>) => withFreshStore(kind, test);
 
   it('claims up to the fetch size of parked batches that are due, leased to this runtime', () =>
     withStore(async (store) => {

@@ -4,7 +4,7 @@ import { claimBatches, getBatch, listEvents, openStore, registerBatch, type Stor
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type { StoreConfig } from '../../../lib/store';
-import { describeEachDatabase, freshDatabaseConfig } from '../../support/stores';
+import { describeEachDatabase, freshDatabaseConfig, withFreshStore } from '../../support/stores';
 
 function runClaimWorker(config: StoreConfig, owner: string, groupType: string, startAt: number): Promise<number[]> {
   const worker = path.join(__dirname, '..', '..', 'support', 'claim-worker.js');
@@ -17,14 +17,7 @@ function runClaimWorker(config: StoreConfig, owner: string, groupType: string, s
 }
 
 describeEachDatabase('claimBatches', (kind) => {
-  async function withStore(test: (store: Store) => Promise<void>): Promise<void> {
-    const store = await openStore(await freshDatabaseConfig(kind));
-    try {
-      await test(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = (test: (store: Store) => Promise<void>) => withFreshStore(kind, test);
 
   it('claims parked batches whose parking time is over, by priority then id, and sets a lease', () =>
     withStore(async (store) => {

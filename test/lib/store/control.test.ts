@@ -7,24 +7,16 @@ import {
   findControl,
   getControl,
   listEvents,
-  openStore,
   registerBatch,
   claimBatches,
   setPaused,
   setThrottle,
   type Store,
 } from '../../../lib/store';
-import { describeEachDatabase, freshDatabaseConfig } from '../../support/stores';
+import { describeEachDatabase, withFreshStore } from '../../support/stores';
 
 describeEachDatabase('control store operations', (kind) => {
-  async function withStore(test: (store: Store) => Promise<void>): Promise<void> {
-    const store = await openStore(await freshDatabaseConfig(kind));
-    try {
-      await test(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = (test: (store: Store) => Promise<void>) => withFreshStore(kind, test);
 
   it('ensureControl creates the row once and keeps an admin change through a redeploy', () =>
     withStore(async (store) => {
