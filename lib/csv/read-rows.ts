@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
-import { parse, type Info } from 'csv-parse';
+import { parse, type Info, type Options } from 'csv-parse';
 import { InvalidRequestError } from '../errors';
 import { CsvFormatError } from './csv-format-error';
 import { resolveCsvOptions, type CsvOptions, type ResolvedCsvOptions } from './csv-options';
@@ -49,12 +49,61 @@ export function readCsvRows(filePath: string, options?: CsvOptions, afterRow = 0
  * Returns the column names and the number of data rows.
  */
 export async function scanCsv(filePath: string, options?: CsvOptions): Promise<CsvScan> {
+  const resolved = resolveCsvOptions(options);
+  try {
+    return await countRows(filePath, resolved);
+  } catch {
+    // The file has a problem: read it again the careful way, which locates it (line numbers) for the error.
+  }
   let columns: string[] = [];
   let rows = 0;
-  for await (const row of readRows(filePath, resolveCsvOptions(options), 0, (found) => (columns = found))) {
+  for await (const row of readRows(filePath, resolved, 0, (found) => (columns = found))) {
     rows = row.rowNumber;
   }
   return { columns, rows };
+}
+
+/**
+ * The quick pass of scanCsv: the same stages and parser settings as readRows, but no line bookkeeping
+ * (csv-parse's `info` doubles its cost) and no row objects. Rejects on any problem, without locating it.
+ */
+function countRows(filePath: string, options: ResolvedCsvOptions): Promise<CsvScan> {
+  return new Promise((resolve, reject) => {
+    const fileName = path.basename(filePath);
+    let columns = options.header ? undefined : givenColumns(options);
+    let rows = 0;
+    const source = fs.createReadStream(filePath);
+    const decoder = new CsvDecodeStream(fileName, options.encoding);
+    const parser = parse(parserOptions(options, false));
+    parser.on('data', (record: string[]) => {
+      if (columns) rows += 1;
+      else {
+        try {
+          columns = columnsFromHeader(fileName, record, options.columns);
+        } catch (error) {
+          parser.destroy(error as Error);
+        }
+      }
+    });
+    pipeline(source, decoder, parser, (error) => {
+      if (error) reject(error);
+      else if (rows === 0 || !columns) reject(new Error('no data rows'));
+      else resolve({ columns, rows });
+    });
+  });
+}
+
+function parserOptions(options: ResolvedCsvOptions, info: boolean): Options {
+  return {
+    bom: true,
+    delimiter: options.delimiter,
+    quote: options.quote,
+    // A quote inside a quoted field is written doubled (RFC 4180), whatever the quote character is.
+    escape: options.quote,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    info,
+  };
 }
 
 async function* readRows(
@@ -69,16 +118,7 @@ async function* readRows(
 
   const source = fs.createReadStream(filePath);
   const decoder = new CsvDecodeStream(fileName, options.encoding);
-  const parser = parse({
-    bom: true,
-    delimiter: options.delimiter,
-    quote: options.quote,
-    // A quote inside a quoted field is written doubled (RFC 4180), whatever the quote character is.
-    escape: options.quote,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    info: true,
-  });
+  const parser = parse(parserOptions(options, true));
   // Any stage's error destroys the parser with it, so it reaches us through the loop below.
   pipeline(source, decoder, parser, () => undefined);
 
