@@ -156,8 +156,15 @@ function givenColumns(options: ResolvedCsvOptions): string[] {
 }
 
 function toRecord(columns: string[], fields: string[]): Record<string, string> {
-  // fromEntries defines own properties, so a column named "__proto__" stays a plain field.
-  return Object.fromEntries(columns.slice(0, fields.length).map((column, index) => [column, fields[index]]));
+  const record: Record<string, string> = {};
+  const count = Math.min(columns.length, fields.length);
+  for (let index = 0; index < count; index += 1) {
+    const column = columns[index];
+    // Defined, not assigned, like Object.fromEntries: a column named "__proto__" stays a plain field.
+    if (column === '__proto__') Object.defineProperty(record, column, { value: fields[index], writable: true, enumerable: true, configurable: true });
+    else record[column] = fields[index];
+  }
+  return record;
 }
 
 /** csv-parse reports the line a record ends on; a quoted field with line breaks makes the record start earlier. */
