@@ -1,5 +1,6 @@
 // The HTTP client of one api-endpoint: a keep-alive pool, the endpoint's auth and headers, a rate
 // limit shared by all its callers, and a timeout over each whole request.
+import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Agent, Pool } from 'undici';
 import type { ApiRequest, ApiResponse, EndpointConfig } from './api-types';
@@ -111,19 +112,19 @@ export class ApiClient {
     if (!release) throw new RequestCancelledError(method, url);
 
     const context = { method, url, timeoutMs: this.config.timeoutMs, timedOut: false, cancelled: false };
-    const controller = new AbortController();
+    const abort = new RequestAbort();
     const timer = setTimeout(() => {
       context.timedOut = true;
-      controller.abort();
+      abort.abort();
     }, this.config.timeoutMs);
     const onCallerAbort = () => {
       context.cancelled = true;
-      controller.abort();
+      abort.abort();
     };
     req.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const startedAt = performance.now();
     try {
-      const response = await this.pool.request({ method: method as never, path, headers, body: req.body, signal: controller.signal });
+      const response = await this.pool.request({ method: method as never, path, headers, body: req.body, signal: abort });
       const body = await readCappedBody(response.body);
       return { status: response.statusCode, headers: response.headers, body, durationMs: Math.round(performance.now() - startedAt) };
     } catch (error) {
@@ -133,6 +134,23 @@ export class ApiClient {
       req.signal?.removeEventListener('abort', onCallerAbort);
       release();
     }
+  }
+}
+
+/**
+ * Cancels one request in flight. undici takes an EventEmitter as its signal as well as an AbortSignal; an
+ * AbortController (an EventTarget) costs some 3 µs per request to create, listen to and unlisten, which a
+ * batch of rows pays on every row. The reason is what AbortController.abort() gives, so errors read the same.
+ */
+class RequestAbort extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = new DOMException('This operation was aborted', 'AbortError');
+    this.emit('abort');
   }
 }
 
