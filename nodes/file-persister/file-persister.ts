@@ -65,8 +65,15 @@ function register(RED: NodeAPI): void {
       handOff(source, groupType, allowDuplicates).then(
         (result) => {
           if (result.kind === 'duplicate') {
-            reportDuplicate(result, String(msg.filename), groupType);
-            done();
+            // Whoever sent the file (an upload through http-in) needs an answer: a Catch node gets this one.
+            showStatus(node, 'warn', `duplicate of batch ${result.duplicateOf}: moved to duplicates`);
+            done(
+              new FileRefusedError(
+                'DUPLICATE',
+                String(msg.filename),
+                `file "${String(msg.filename)}" has the same content as batch ${result.duplicateOf} (group type ${groupType}): moved to ${result.path}, not parked again; set msg.allowDuplicates to park it anyway`,
+              ),
+            );
             return;
           }
           send(Object.assign(msg, handedOn(result, groupType)));

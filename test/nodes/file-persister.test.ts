@@ -134,7 +134,7 @@ describe('file-persister node', () => {
     assert.equal(fs.readFileSync(path.join(where.root, 'secret.csv'), 'utf8'), CSV, 'the file outside is untouched');
   });
 
-  it('moves a duplicate to the duplicates folder, sends nothing, warns and shows which batch it duplicates', async () => {
+  it('moves a duplicate to the duplicates folder, sends nothing, and tells the sender through a Catch node which batch it duplicates', async () => {
     const where = workspace();
     const { node, store, received, caught } = await deploy(where);
     const parked = await store.use((opened) =>
@@ -143,12 +143,11 @@ describe('file-persister node', () => {
     fs.writeFileSync(path.join(where.inbound, 'bank-again.csv'), CSV);
     node.receive({ filename: 'bank-again.csv' });
     await eventually(() => fs.existsSync(path.join(where.duplicates, 'bank-again.csv')), 'the file in duplicates');
-    await eventually(() => node.warn.called, 'the warning');
-    assert.match(String(node.warn.lastCall?.args[0]), new RegExp(`batch ${parked.id}`));
+    const [refusal] = await eventually(() => caught.length > 0 && caught, 'the Catch node');
+    assert.match(refusal.error?.message ?? '', new RegExp(`same content as batch ${parked.id}.*not parked again`));
     assert.deepEqual(lastStatus(node), { fill: 'yellow', shape: 'ring', text: `duplicate of batch ${parked.id}: moved to duplicates` });
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(received.length, 0);
-    assert.equal(caught.length, 0, 'a duplicate is not an error');
     assert.equal(fs.existsSync(path.join(where.processing, 'bank-again.csv')), false);
 
     // msg.allowDuplicates lets the same content through on purpose.
