@@ -23,7 +23,11 @@ const CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const PACKAGE_NAME: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).name;
 const SHIPPED_API = 'http://127.0.0.1:1880/demo-payroll';
-const SCREENSHOT = path.join(ROOT, 'docs', 'flow.png');
+// The README's picture is refreshed on request only (BSYNC_UPDATE_SCREENSHOT=1 npm test -- editor), so a test
+// run does not leave the work tree changed; otherwise the screenshot goes to a temporary file.
+const SCREENSHOT = process.env.BSYNC_UPDATE_SCREENSHOT === '1'
+  ? path.join(ROOT, 'docs', 'flow.png')
+  : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-shot-')), 'flow.png');
 
 const FLOW_TYPES = ['file-persister', 'parking-lot', 'scheduled-dispatcher', 'row-processor', 'error-payload'];
 const CONFIG_TYPES = ['batch-store', 'api-endpoint'];
