@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CsvFormatError, ERROR_FILE_ROW_COLUMN, ERROR_FILE_ERROR_COLUMN, readCsvRows, scanCsv, type CsvScan } from '../csv';
+import { CsvFormatError, ERROR_FILE_ROW_COLUMN, ERROR_FILE_ERROR_COLUMN, readCsvRows, scanCsv, type CsvRow, type CsvScan } from '../csv';
 import type { ApiClient } from '../delivery/api-client';
 import { CircuitBreaker } from '../delivery/circuit-breaker';
 import type { Outcome } from '../delivery/classify';
@@ -23,8 +23,19 @@ import { locateBatchFile, moveBatchFile } from './file-locations';
 import { originBatchId } from './origin';
 import { fillPathTemplate } from './path-template';
 import { prepareRow } from './prepare-row';
+import { ReadAhead } from './read-ahead';
 import { TaskPool } from './task-pool';
 import type { BatchSummary, ProcessorSettings, Progress } from './processor-settings';
+
+/** A row read and prepared: the request to send, or the result of a row that fails before sending. */
+interface RowWork {
+  rowNumber: number;
+  key: string;
+  /** The row as read (JSON of its columns), kept for an error payload. */
+  original: string;
+  request?: { path: string; body: string };
+  result?: RowResult;
+}
 
 export interface ProcessorContext {
   store: Store;
@@ -107,18 +118,32 @@ class BatchRun {
     const rowsInFlight = new TaskPool(this.settings.concurrency);
     this.report();
 
-    for await (const row of readCsvRows(filePath, this.settings.csv, this.batch.checkpoint_row)) {
-      if (this.stopped()) break;
-      await rowsInFlight.run(async () => {
+    // Rows are read and prepared (validated, mapped) a few ahead, while requests are out: see ReadAhead.
+    const rows = new ReadAhead(
+      readCsvRows(filePath, this.settings.csv, this.batch.checkpoint_row),
+      (row: CsvRow) => {
         const originRow = replay ? Number(row.record[ERROR_FILE_ROW_COLUMN]) || row.rowNumber : row.rowNumber;
         const record: Record<string, string> = {};
         for (const column of fileColumns) if (row.record[column] !== undefined) record[column] = row.record[column];
-        tracker.settle(row.rowNumber, await this.handleRow(row.rowNumber, row.fieldCount, scan.columns.length, record, idempotencyKey(origin, originRow)));
-      });
-      if (this.stopped()) break;
-      if (tracker.pending >= this.settings.windowRows || Date.now() - this.lastWrite >= this.settings.windowMs) {
-        await this.writeWindow(tracker, earlierFailures);
+        return this.prepareWork(row.rowNumber, row.fieldCount, scan.columns.length, record, idempotencyKey(origin, originRow));
+      },
+      this.settings.concurrency,
+    );
+    try {
+      for (;;) {
+        const work = await rows.next();
+        if (!work) break;
+        if (this.stopped()) break;
+        await rowsInFlight.run(async () => {
+          tracker.settle(work.rowNumber, await this.sendWork(work));
+        });
+        if (this.stopped()) break;
+        if (tracker.pending >= this.settings.windowRows || Date.now() - this.lastWrite >= this.settings.windowMs) {
+          await this.writeWindow(tracker, earlierFailures);
+        }
       }
+    } finally {
+      await rows.close();
     }
     await rowsInFlight.drain();
     await this.writeWindow(tracker, earlierFailures);
@@ -151,28 +176,34 @@ class BatchRun {
     return this.finish([], null);
   }
 
-  private async handleRow(
-    rowNumber: number,
-    fieldCount: number,
-    columnCount: number,
-    record: Record<string, string>,
-    key: string,
-  ): Promise<RowResult> {
+  /** Everything before sending: the row as read, the field count check, validation, mapping, path. */
+  private async prepareWork(rowNumber: number, fieldCount: number, columnCount: number, record: Record<string, string>, key: string): Promise<RowWork> {
     const original = JSON.stringify(record);
     if (fieldCount !== columnCount) {
       const error = `row ${rowNumber} has ${fieldCount} fields, the header has ${columnCount}`;
-      return { ok: false, transient: false, failure: failure(rowNumber, null, original, key, 'validation', error) };
+      return { rowNumber, key, original, result: { ok: false, transient: false, failure: failure(rowNumber, null, original, key, 'validation', error) } };
     }
     const prepared = await prepareRow(record, this.settings);
     if (!prepared.ok) {
       return {
-        ok: false,
-        transient: false,
-        failure: { ...failure(rowNumber, prepared.body, original, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail },
+        rowNumber,
+        key,
+        original,
+        result: {
+          ok: false,
+          transient: false,
+          failure: { ...failure(rowNumber, prepared.body, original, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail },
+        },
       };
     }
-    const outcome = await this.send(prepared.path, prepared.body, key, 'application/json');
-    return this.toResult(rowNumber, outcome, prepared.body, original, key);
+    return { rowNumber, key, original, request: { path: prepared.path, body: prepared.body } };
+  }
+
+  /** Sends a prepared row; a row that failed before sending is settled as it is. */
+  private async sendWork(work: RowWork): Promise<RowResult> {
+    if (work.result || !work.request) return work.result as RowResult;
+    const outcome = await this.send(work.request.path, work.request.body, work.key, 'application/json');
+    return this.toResult(work.rowNumber, outcome, work.request.body, work.original, work.key);
   }
 
   private async send(requestPath: string, body: string, key: string, contentType: string): Promise<Outcome> {
