@@ -1,0 +1,553 @@
+// `npm run bench`: throughput and memory of the pipeline against a bare client and a plain core-node
+// flow, on the same machine, the same file and the same stub API, in one run. See bench/README.md.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import mysql from 'mysql2/promise';
+import { startMariaDb, type MariaDbServer } from '../test/support/mariadb-server';
+import type { BaselineJob, BaselineResult } from './baseline';
+import { BenchChild } from './child';
+import { CORE_FILE_NODE, CORE_HTTP_NODE, coreFlow, pipelineFlow, STORE_NODE, type Flow, type StoreSettings } from './flows';
+import { parseOptions, type BenchOptions, type Database as DatabaseKind, type Variant } from './options';
+import { cpuSecondsOf, megabytes, memoryOf, MemorySampler } from './proc';
+import type { RuntimeJob } from './runtime';
+import type { StubStats } from './stub-server';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PACKAGE_NAME = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }).name;
+const HEADER = 'employeeNumber,iban,bankIdentifier,branchIdentifier,accountNumber';
+const FILE_NAME = 'employee-bank-connections.csv';
+
+export interface VariantResult {
+  variant: Variant;
+  /** The baseline's run: 1 (first) or 2 (last). */
+  run?: number;
+  ok: boolean;
+  error?: string;
+  rows: number;
+  /** Baseline and core flow: first row read to last answer. Pipeline: file landing in the inbound folder to the batch PROCESSED. */
+  durationMs?: number;
+  rowsPerSecond?: number;
+  ratioToBaseline?: number;
+  peakRssMB?: number;
+  /** RSS of the runtime, deployed and idle, before the file lands. */
+  idleRssMB?: number;
+  peakAboveIdleMB?: number;
+  statements?: number;
+  statementsPer1000Rows?: number;
+  statementsByKind?: Record<string, number>;
+  server?: StubStats;
+  exactlyOnce?: boolean;
+  /** Pipeline only: landing to parked (poll, stable check, hash, move, park), and claimed start to finish. */
+  pickupMs?: number;
+  processingMs?: number;
+  processingRowsPerSecond?: number;
+  batch?: Record<string, unknown>;
+  /** Core flow only: completed messages that were not a 2xx answer. */
+  failedRequests?: number;
+  /** Node-RED runtimes: the largest heap figures (process.memoryUsage, sampled every 250 ms) during the run, MB. */
+  heapPeakMB?: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; idleHeapUsed: number; idleHeapTotal: number };
+  /** CPU seconds over the timed part: the variant's process, the stub API, the MariaDB server. */
+  cpu?: { process?: number; stub?: number; mariadb?: number };
+}
+
+interface Context {
+  options: BenchOptions;
+  stubPid: number;
+  workDir: string;
+  csvFile: string;
+  apiOrigin: string;
+  mariaDb?: MariaDbServer;
+  profileDir?: string;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Row i of the reference scenario (the same as the tests' fixture): employee 1000+i, a plausible German IBAN. */
+function employeeRow(i: number): string {
+  return `${1000 + i},DE${String(10 + (i % 89)).padStart(2, '0')}370400440532${String(i).padStart(6, '0')},COBADEFF,${100 + (i % 7)},${String(532013000 + i)}`;
+}
+
+async function writeCsv(file: string, rows: number): Promise<void> {
+  const out = fs.createWriteStream(file);
+  let chunk = `${HEADER}\n`;
+  for (let i = 1; i <= rows; i += 1) {
+    chunk += `${employeeRow(i)}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await new Promise<void>((resolve, reject) => out.on('finish', () => resolve()).on('error', reject));
+}
+
+async function stubStats(origin: string): Promise<StubStats> {
+  const response = await fetch(`${origin}/stats`);
+  return (await response.json()) as StubStats;
+}
+
+async function resetStub(origin: string): Promise<void> {
+  await fetch(`${origin}/reset`, { method: 'POST' });
+}
+
+function exactlyOnce(server: StubStats, rows: number): boolean {
+  return server.requests === rows && server.distinctKeys === rows && server.duplicateKeys === 0 && server.missingKeys === 0;
+}
+
+/** A generous limit per variant, so a stuck run fails instead of hanging. */
+function timeoutFor(options: BenchOptions): number {
+  return 120_000 + options.rows * 5;
+}
+
+/** CPU used by the stub API (and MariaDB) from now until `read`. */
+function cpuMeter(ctx: Context, pid?: number): () => { process?: number; stub?: number; mariadb?: number } {
+  const dbPid = ctx.mariaDb?.process.pid;
+  const start = { process: pid ? cpuSecondsOf(pid) : undefined, stub: cpuSecondsOf(ctx.stubPid), mariadb: dbPid ? cpuSecondsOf(dbPid) : undefined };
+  const delta = (before: number | undefined, now: number | undefined) => (before === undefined || now === undefined ? undefined : Math.round((now - before) * 100) / 100);
+  return () => ({
+    process: pid ? delta(start.process, cpuSecondsOf(pid)) : undefined,
+    stub: delta(start.stub, cpuSecondsOf(ctx.stubPid)),
+    mariadb: dbPid ? delta(start.mariadb, cpuSecondsOf(dbPid)) : undefined,
+  });
+}
+
+function profileArgs(ctx: Context, name: string): string[] {
+  return ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+}
+
+// ---------------------------------------------------------------------------------------------- baseline
+
+async function runBaseline(ctx: Context): Promise<VariantResult> {
+  const job: BaselineJob = { file: ctx.csvFile, origin: ctx.apiOrigin, concurrency: ctx.options.concurrency };
+  const child = new BenchChild(path.join(__dirname, 'baseline.js'), 'baseline', path.join(ctx.workDir, 'baseline.log'), {
+    env: { BENCH_JOB: JSON.stringify(job) },
+    execArgv: profileArgs(ctx, 'baseline'),
+  });
+  cleanups.push(() => child.kill());
+  const sampler = new MemorySampler(child.pid);
+  const cpu = cpuMeter(ctx);
+  const message = await child.next('result', timeoutFor(ctx.options));
+  const used = cpu();
+  const peak = Math.max(sampler.stop(), (message.result as BaselineResult).peakRss);
+  await child.exit();
+  const result = message.result as BaselineResult;
+  const durationMs = result.finishedAt - result.startedAt;
+  const server = await stubStats(ctx.apiOrigin);
+  return {
+    variant: 'baseline',
+    ok: result.failed === 0 && result.rows === ctx.options.rows,
+    error: result.failed > 0 ? `${result.failed} requests failed` : undefined,
+    rows: result.rows,
+    durationMs,
+    rowsPerSecond: (result.rows / durationMs) * 1000,
+    peakRssMB: megabytes(peak),
+    server,
+    exactlyOnce: exactlyOnce(server, ctx.options.rows),
+    cpu: { ...used, process: Math.round(result.cpuSeconds * 100) / 100 },
+  };
+}
+
+// ------------------------------------------------------------------------------------ Node-RED runtimes
+
+interface Runtime {
+  child: BenchChild;
+  dir: string;
+  dataDir: string;
+  idleRss: number;
+}
+
+/** A user dir with the flow, and (for the pipeline) this checkout linked in as an installed package. */
+async function startRuntime(ctx: Context, name: string, flow: Flow, job: Omit<RuntimeJob, 'userDir' | 'dataDir'>, linkPackage: boolean): Promise<Runtime> {
+  const dir = path.join(ctx.workDir, name);
+  const userDir = path.join(dir, 'node-red');
+  const dataDir = path.join(dir, 'data');
+  fs.mkdirSync(path.join(dataDir, 'inbound'), { recursive: true });
+  fs.mkdirSync(userDir, { recursive: true });
+  const dependencies: Record<string, string> = {};
+  if (linkPackage) {
+    // As scripts/link-package.js does for `npm start`: Node-RED loads the nodes, locales and examples from it.
+    const link = path.join(userDir, 'node_modules', ...PACKAGE_NAME.split('/'));
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(ROOT, link, 'dir');
+    dependencies[PACKAGE_NAME] = `file:${ROOT}`;
+  }
+  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'bsync-bench', private: true, dependencies }, null, 2));
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow.nodes, null, 2));
+  fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(flow.credentials, null, 2));
+
+  const runtimeJob: RuntimeJob = { ...job, userDir, dataDir };
+  const execArgv = [...profileArgs(ctx, name), ...(process.env.BENCH_RUNTIME_NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? [])];
+  const child = new BenchChild(path.join(__dirname, 'runtime.js'), name, path.join(ctx.workDir, `${name}.log`), {
+    env: { BENCH_JOB: JSON.stringify(runtimeJob) },
+    execArgv,
+  });
+  cleanups.push(() => child.kill());
+  await child.next('ready', 120_000);
+  // Let start-up work (migrations, first status queries, timers) settle before the idle reading.
+  await sleep(2000);
+  const idleRss = memoryOf(child.pid)?.rss ?? 0;
+  return { child, dir, dataDir, idleRss };
+}
+
+interface HeapFigures {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+function heapFigures(peak: HeapFigures, idle: HeapFigures): VariantResult['heapPeakMB'] {
+  return {
+    heapUsed: megabytes(peak.heapUsed),
+    heapTotal: megabytes(peak.heapTotal),
+    external: megabytes(peak.external),
+    arrayBuffers: megabytes(peak.arrayBuffers),
+    idleHeapUsed: megabytes(idle.heapUsed),
+    idleHeapTotal: megabytes(idle.heapTotal),
+  };
+}
+
+interface BatchState {
+  id: number;
+  status: string;
+  total_rows: number | null;
+  processed_rows: number;
+  succeeded_rows: number;
+  failed_rows: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+}
+
+const LATEST_BATCH =
+  'select id, status, total_rows, processed_rows, succeeded_rows, failed_rows, created_at, started_at, finished_at, error from bsync_batch order by id desc limit 1';
+
+/** Reads the batch table from outside the runtime: the benchmark polls it for the batch's end. */
+interface BatchWatcher {
+  latest(): Promise<BatchState | undefined>;
+  close(): Promise<void>;
+}
+
+async function watchBatches(store: StoreSettings): Promise<BatchWatcher> {
+  if (store.client === 'sqlite') {
+    const db = new Database(store.filename, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    const query = db.prepare(LATEST_BATCH);
+    return {
+      latest: async () => query.get() as BatchState | undefined,
+      close: async () => {
+        db.close();
+      },
+    };
+  }
+  const connection = await mysql.createConnection({ host: store.host, port: store.port, user: store.user, password: store.password, database: store.database });
+  return {
+    latest: async () => {
+      const [rows] = await connection.query(LATEST_BATCH);
+      const row = (rows as Record<string, unknown>[])[0];
+      if (!row) return undefined;
+      const numeric = (value: unknown) => (value === null ? null : Number(value));
+      return {
+        ...(row as unknown as BatchState),
+        id: Number(row.id),
+        processed_rows: Number(row.processed_rows),
+        succeeded_rows: Number(row.succeeded_rows),
+        failed_rows: Number(row.failed_rows),
+        total_rows: numeric(row.total_rows),
+        created_at: Number(row.created_at),
+        started_at: numeric(row.started_at),
+        finished_at: numeric(row.finished_at),
+      };
+    },
+    close: () => connection.end(),
+  };
+}
+
+async function storeFor(ctx: Context, database: DatabaseKind, dataDir: string, name: string): Promise<StoreSettings> {
+  if (database === 'sqlite') return { client: 'sqlite', filename: path.join(dataDir, 'bsync.sqlite') };
+  if (!ctx.mariaDb) {
+    ctx.mariaDb = await startMariaDb();
+    const server = ctx.mariaDb;
+    cleanups.push(() => server.stop());
+  }
+  const databaseName = `bench_${name.replace(/[^a-z0-9]/gi, '_')}_${Date.now() % 1_000_000}`;
+  const admin = await mysql.createConnection(ctx.mariaDb.connection);
+  await admin.query(`CREATE DATABASE \`${databaseName}\` CHARACTER SET utf8mb4`);
+  await admin.end();
+  const { host, port, user, password } = ctx.mariaDb.connection;
+  return { client: 'mysql', host, port, user, password, database: databaseName };
+}
+
+const SETTLED = new Set(['PROCESSED', 'FAILED', 'CANCELLED', 'ERROR_RETRY']);
+
+async function runPipeline(ctx: Context, variant: Variant, database: DatabaseKind, jsonata: boolean): Promise<VariantResult> {
+  const { options } = ctx;
+  const dataDir = path.join(ctx.workDir, variant, 'data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  const store = await storeFor(ctx, database, dataDir, variant);
+  const flow = pipelineFlow({
+    store,
+    apiOrigin: ctx.apiOrigin,
+    concurrency: options.concurrency,
+    pollSeconds: options.pollSeconds,
+    stableSeconds: options.stableSeconds,
+    jsonata,
+  });
+  const runtime = await startRuntime(ctx, variant, flow, { storeNode: STORE_NODE }, true);
+  const watcher = await watchBatches(store);
+  try {
+    // The file is written beside the inbound folder and renamed into it: it lands whole, at one moment.
+    const staging = path.join(runtime.dir, 'staging');
+    fs.mkdirSync(staging, { recursive: true });
+    fs.copyFileSync(ctx.csvFile, path.join(staging, FILE_NAME));
+    const idleHeap = (await runtime.child.ask({ type: 'reset' }, 'reset')).heap as HeapFigures;
+    const sampler = new MemorySampler(runtime.child.pid);
+    const cpu = cpuMeter(ctx, runtime.child.pid);
+    const landedAt = Date.now();
+    fs.renameSync(path.join(staging, FILE_NAME), path.join(runtime.dataDir, 'inbound', FILE_NAME));
+
+    const deadline = Date.now() + timeoutFor(options);
+    let batch: BatchState | undefined;
+    for (;;) {
+      batch = await watcher.latest();
+      if (batch && SETTLED.has(batch.status)) break;
+      if (Date.now() > deadline) throw new Error(`the batch did not settle in time (last state: ${JSON.stringify(batch)})`);
+      await sleep(100);
+    }
+    const used = cpu();
+    const stats = await runtime.child.ask({ type: 'stats' }, 'stats');
+    const peak = sampler.stop();
+    await runtime.child.stop(15_000, { type: 'stop' });
+    const server = await stubStats(ctx.apiOrigin);
+    const finishedAt = Number(batch.finished_at ?? Date.now());
+    const durationMs = finishedAt - landedAt;
+    const statements = Number(stats.statements);
+    const processingMs = batch.started_at ? finishedAt - Number(batch.started_at) : undefined;
+    return {
+      variant,
+      ok: batch.status === 'PROCESSED' && batch.succeeded_rows === options.rows,
+      error: batch.status === 'PROCESSED' ? undefined : `batch ${batch.status}: ${batch.error ?? ''}`,
+      rows: batch.succeeded_rows,
+      durationMs,
+      rowsPerSecond: (options.rows / durationMs) * 1000,
+      peakRssMB: megabytes(peak),
+      idleRssMB: megabytes(runtime.idleRss),
+      peakAboveIdleMB: megabytes(peak - runtime.idleRss),
+      statements,
+      statementsPer1000Rows: Math.round((statements / Math.max(1, batch.succeeded_rows)) * 1000 * 100) / 100,
+      statementsByKind: stats.byKind as Record<string, number>,
+      server,
+      exactlyOnce: exactlyOnce(server, options.rows),
+      pickupMs: Number(batch.created_at) - landedAt,
+      processingMs,
+      processingRowsPerSecond: processingMs ? (options.rows / processingMs) * 1000 : undefined,
+      batch: { ...batch },
+      cpu: used,
+      heapPeakMB: heapFigures(stats.heapPeak as HeapFigures, idleHeap),
+    };
+  } finally {
+    await watcher.close();
+    await runtime.child.stop(15_000, { type: 'stop' });
+  }
+}
+
+async function runCoreFlow(ctx: Context): Promise<VariantResult> {
+  const { options } = ctx;
+  const flow = coreFlow({ file: ctx.csvFile, apiOrigin: ctx.apiOrigin });
+  const runtime = await startRuntime(ctx, 'core-flow', flow, { completionNode: CORE_HTTP_NODE, expectCompletions: options.rows }, false);
+  try {
+    const idleHeap = (await runtime.child.ask({ type: 'reset' }, 'reset')).heap as HeapFigures;
+    const sampler = new MemorySampler(runtime.child.pid);
+    const cpu = cpuMeter(ctx, runtime.child.pid);
+    const startedAt = Date.now();
+    runtime.child.send({ type: 'trigger', node: CORE_FILE_NODE });
+    const complete = await runtime.child.next('complete', timeoutFor(options));
+    const used = cpu();
+    const peak = sampler.stop();
+    const stats = await runtime.child.ask({ type: 'stats' }, 'stats');
+    const durationMs = Number(complete.at) - startedAt;
+    const server = await stubStats(ctx.apiOrigin);
+    const failedRequests = Number(complete.failures);
+    return {
+      variant: 'core-flow',
+      ok: failedRequests === 0,
+      error: failedRequests > 0 ? `${failedRequests} requests failed` : undefined,
+      rows: Number(complete.count) - failedRequests,
+      durationMs,
+      rowsPerSecond: (options.rows / durationMs) * 1000,
+      peakRssMB: megabytes(peak),
+      idleRssMB: megabytes(runtime.idleRss),
+      peakAboveIdleMB: megabytes(peak - runtime.idleRss),
+      server,
+      exactlyOnce: exactlyOnce(server, options.rows),
+      failedRequests,
+      cpu: used,
+      heapPeakMB: heapFigures(stats.heapPeak as HeapFigures, idleHeap),
+    };
+  } finally {
+    await runtime.child.stop(15_000, { type: 'stop' });
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ report
+
+function format(value: number | undefined, digits = 0): string {
+  return value === undefined || !Number.isFinite(value) ? '-' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function printTable(results: VariantResult[]): void {
+  const header = ['variant', 'rows/s', 'vs baseline', 'peak RSS MB', 'above idle MB', 'stmts/1k rows', 'CPU s own/stub/db', 'exactly once', 'note'];
+  const rows = results.map((r) => [
+    r.run ? `${r.variant} (run ${r.run})` : r.variant,
+    format(r.rowsPerSecond),
+    r.ratioToBaseline === undefined ? '-' : `${format(r.ratioToBaseline * 100)}%`,
+    format(r.peakRssMB, 1),
+    format(r.peakAboveIdleMB, 1),
+    format(r.statementsPer1000Rows, 2),
+    r.cpu ? [r.cpu.process, r.cpu.stub, r.cpu.mariadb].map((value) => format(value, 1)).join('/') : '-',
+    r.exactlyOnce === undefined ? '-' : r.exactlyOnce ? 'yes' : `NO (${r.server?.requests ?? '?'} requests, ${r.server?.distinctKeys ?? '?'} keys)`,
+    r.ok ? '' : (r.error ?? 'failed').split('\n')[0].slice(0, 100),
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || i >= 7 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+interface TargetCheck {
+  variant: Variant;
+  ratio: boolean | null;
+  statements: boolean | null;
+  /** Judged on runs of 1,000,000 rows or more only. */
+  memory: boolean | null;
+  text: string;
+}
+
+/** The issue's targets, for the pipeline variants: 85% of the baseline, 5 statements per 1,000 rows, 150 MB above idle. */
+function checkTargets(results: VariantResult[], rows: number): TargetCheck[] {
+  return results
+    .filter((r) => r.variant.startsWith('pipeline'))
+    .map((r) => {
+      const ratio = r.ratioToBaseline === undefined ? null : r.ratioToBaseline >= 0.85;
+      const statements = r.statementsPer1000Rows === undefined ? null : r.statementsPer1000Rows <= 5;
+      const memory = rows >= 1_000_000 && r.peakAboveIdleMB !== undefined ? r.peakAboveIdleMB <= 150 : null;
+      const word = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'met' : 'MISSED');
+      const text = [
+        `${format((r.ratioToBaseline ?? NaN) * 100)}% of the baseline (>= 85%: ${word(ratio)})`,
+        `${format(r.statementsPer1000Rows, 2)} statements/1k rows (<= 5: ${word(statements)})`,
+        `${format(r.peakAboveIdleMB, 1)} MB above idle (<= 150 on 1M rows: ${word(memory)})`,
+      ].join(', ');
+      return { variant: r.variant, ratio, statements, memory, text };
+    });
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), path.join(ROOT, 'bench', 'results'));
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-bench-'));
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  fs.mkdirSync(options.outDir, { recursive: true });
+  const profileDir = options.profile ? path.join(options.outDir, 'profiles', stamp) : undefined;
+  if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+  if (!options.keep) cleanups.push(() => fs.rmSync(workDir, { recursive: true, force: true }));
+
+  const cpus = os.cpus();
+  console.log(
+    `bench: ${options.rows.toLocaleString('en-US')} rows, concurrency ${options.concurrency}, latency ${options.latencyMs} ms, ` +
+      `variants ${options.variants.join(', ')}; ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, node ${process.version}; work dir ${workDir}`,
+  );
+
+  const csvFile = path.join(workDir, FILE_NAME);
+  await writeCsv(csvFile, options.rows);
+  const stub = new BenchChild(path.join(__dirname, 'stub-server.js'), 'stub API', path.join(workDir, 'stub.log'), {
+    env: { BENCH_LATENCY_MS: String(options.latencyMs) },
+  });
+  cleanups.push(() => stub.stop(5000));
+  const { port } = await stub.next('listening', 30_000);
+  const ctx: Context = { options, stubPid: stub.pid, workDir, csvFile, apiOrigin: `http://127.0.0.1:${port}`, profileDir };
+
+  const results: VariantResult[] = [];
+  const plan: Variant[] = [...options.variants];
+  if (plan.includes('baseline') && options.baselineRuns > 1 && plan.length > 1) plan.push('baseline');
+  for (const variant of plan) {
+    await resetStub(ctx.apiOrigin);
+    const began = Date.now();
+    let result: VariantResult;
+    try {
+      if (variant === 'baseline') result = await runBaseline(ctx);
+      else if (variant === 'core-flow') result = await runCoreFlow(ctx);
+      else {
+        const database: DatabaseKind = variant.includes('mariadb') ? 'mariadb' : 'sqlite';
+        result = await runPipeline(ctx, variant, database, variant.endsWith('-jsonata'));
+      }
+    } catch (error) {
+      const server = await stubStats(ctx.apiOrigin).catch(() => undefined);
+      result = { variant, ok: false, error: String((error as Error)?.message ?? error), rows: 0, server, exactlyOnce: server ? exactlyOnce(server, options.rows) : false };
+    }
+    if (variant === 'baseline') result.run = results.filter((r) => r.variant === 'baseline').length + 1;
+    results.push(result);
+    console.log(
+      `  ${variant}${result.run && result.run > 1 ? ` (run ${result.run})` : ''}: ${result.ok ? `${format(result.rowsPerSecond)} rows/s, peak RSS ${format(result.peakRssMB, 1)} MB` : `FAILED: ${result.error}`} (${format((Date.now() - began) / 1000, 1)} s)`,
+    );
+  }
+  // Ratios against the mean of the baseline runs: the first one before, the second one after the others.
+  const baselines = results.filter((r) => r.variant === 'baseline' && r.ok && r.rowsPerSecond);
+  const baselineRowsPerSecond = baselines.length ? baselines.reduce((sum, r) => sum + (r.rowsPerSecond ?? 0), 0) / baselines.length : undefined;
+  for (const result of results) {
+    if (baselineRowsPerSecond && result.rowsPerSecond) result.ratioToBaseline = result.rowsPerSecond / baselineRowsPerSecond;
+  }
+
+  console.log('');
+  printTable(results);
+  const checks = checkTargets(results, options.rows);
+  if (checks.length) console.log(`\ntargets: ${checks.map((check) => `${check.variant}: ${check.text}`).join('\n         ')}`);
+  const report = {
+    startedAt: startedAt.toISOString(),
+    durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
+    machine: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model,
+      totalMemoryMB: megabytes(os.totalmem()),
+      platform: `${os.platform()} ${os.release()}`,
+      node: process.version,
+    },
+    options: { rows: options.rows, concurrency: options.concurrency, latencyMs: options.latencyMs, databases: options.databases, variants: options.variants, pollSeconds: options.pollSeconds },
+    targets: { ratioToBaseline: 0.85, peakAboveIdleMBOnMillionRows: 150, statementsPer1000Rows: 5 },
+    baselineRowsPerSecond,
+    targetChecks: checks,
+    results,
+  };
+  const file = path.join(options.outDir, `bench-${stamp}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nresult: ${file}${profileDir ? `\nprofiles: ${profileDir}` : ''}`);
+}
+
+async function cleanUp(): Promise<void> {
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch {
+      // best effort: the rest still gets cleaned
+    }
+  }
+}
+
+process.on('SIGINT', () => {
+  void cleanUp().then(() => process.exit(130));
+});
+
+main().then(
+  () => cleanUp().then(() => process.exit(0)),
+  (error) => {
+    console.error(error instanceof Error ? error.message : error);
+    void cleanUp().then(() => process.exit(1));
+  },
+);

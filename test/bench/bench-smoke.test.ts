@@ -1,0 +1,47 @@
+// Keeps `npm run bench` working: a small run (2,000 rows, SQLite) must finish, write its JSON result, and
+// show every variant delivering each row exactly once. The figures themselves are not judged here.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { it } from 'node:test';
+
+const ROWS = 2000;
+
+function run(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+it('npm run bench -- --rows 2000 --database sqlite: every variant delivers each row exactly once', { timeout: 120_000 }, async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-bench-smoke-'));
+  try {
+    // dist/test/bench -> dist/bench/run.js
+    const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
+    const { code, output } = await run([script, '--rows', String(ROWS), '--database', 'sqlite', '--baseline-runs', '1', '--out', out]);
+    assert.equal(code, 0, output);
+    const files = fs.readdirSync(out).filter((name) => name.endsWith('.json'));
+    assert.equal(files.length, 1, `one JSON result in ${out}: ${files.join(', ')}`);
+    const report = JSON.parse(fs.readFileSync(path.join(out, files[0]), 'utf8')) as {
+      results: { variant: string; ok: boolean; error?: string; exactlyOnce: boolean; rowsPerSecond?: number; statementsPer1000Rows?: number; server: { requests: number; distinctKeys: number } }[];
+    };
+    assert.deepEqual(report.results.map((result) => result.variant).sort(), ['baseline', 'core-flow', 'pipeline-sqlite']);
+    for (const result of report.results) {
+      assert.ok(result.ok, `${result.variant}: ${result.error}`);
+      assert.equal(result.exactlyOnce, true, `${result.variant}: ${JSON.stringify(result.server)}`);
+      assert.equal(result.server.requests, ROWS, result.variant);
+      assert.equal(result.server.distinctKeys, ROWS, result.variant);
+      assert.ok((result.rowsPerSecond ?? 0) > 0, result.variant);
+    }
+    const pipeline = report.results.find((result) => result.variant === 'pipeline-sqlite');
+    assert.ok((pipeline?.statementsPer1000Rows ?? 0) > 0, 'the pipeline counted its database statements');
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
