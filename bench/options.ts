@@ -35,7 +35,8 @@ export const USAGE = `npm run bench -- [options]
                          ${ALL_VARIANTS.join(', ')}
                          (default baseline,pipeline,core-flow)
   --out DIR              where the JSON result is written (default bench/results)
-  --profile              write .cpuprofile files of the Node-RED runtimes (node --cpu-prof) under DIR/profiles
+  --profile              write CPU profiles (node --cpu-prof) of the baseline and the runtimes into DIR,
+                         as bench-<time>-<variant>.cpuprofile.json (node dist/bench/profile-summary.js FILE)
   --keep                 keep the temp dir (CSV, Node-RED user dirs, runtime logs)
   --poll S               file-persister poll interval and stable time, seconds (default 0.1)
   --baseline-runs N      1 or 2: the baseline runs first and, with 2, once more at the end; ratios use

@@ -60,6 +60,8 @@ interface Context {
   apiOrigin: string;
   mariaDb?: MariaDbServer;
   profileDir?: string;
+  /** Names the result and the profiles of this run. */
+  stamp: string;
 }
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -118,7 +120,8 @@ function cpuMeter(ctx: Context, pid?: number): () => { process?: number; stub?: 
 }
 
 function profileArgs(ctx: Context, name: string): string[] {
-  return ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  // Named *.json beside the result: bench/results ignores those in git. DevTools opens them all the same.
+  return ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=bench-${ctx.stamp}-${name}.cpuprofile.json`] : [];
 }
 
 // ---------------------------------------------------------------------------------------------- baseline
@@ -455,8 +458,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   fs.mkdirSync(options.outDir, { recursive: true });
-  const profileDir = options.profile ? path.join(options.outDir, 'profiles', stamp) : undefined;
-  if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+  const profileDir = options.profile ? options.outDir : undefined;
   if (!options.keep) cleanups.push(() => fs.rmSync(workDir, { recursive: true, force: true }));
 
   const cpus = os.cpus();
@@ -472,7 +474,7 @@ async function main(): Promise<void> {
   });
   cleanups.push(() => stub.stop(5000));
   const { port } = await stub.next('listening', 30_000);
-  const ctx: Context = { options, stubPid: stub.pid, workDir, csvFile, apiOrigin: `http://127.0.0.1:${port}`, profileDir };
+  const ctx: Context = { options, stubPid: stub.pid, workDir, csvFile, apiOrigin: `http://127.0.0.1:${port}`, profileDir, stamp };
 
   const results: VariantResult[] = [];
   const plan: Variant[] = [...options.variants];
@@ -527,7 +529,7 @@ async function main(): Promise<void> {
   };
   const file = path.join(options.outDir, `bench-${stamp}.json`);
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nresult: ${file}${profileDir ? `\nprofiles: ${profileDir}` : ''}`);
+  console.log(`\nresult: ${file}${profileDir ? `\nprofiles: ${path.join(profileDir, `bench-${stamp}-*.cpuprofile.json`)}` : ''}`);
 }
 
 async function cleanUp(): Promise<void> {
