@@ -39,7 +39,9 @@ export class MemorySampler {
 
   sample(): Memory | undefined {
     const memory = memoryOf(this.pid);
-    if (memory) this.peakRss = Math.max(this.peakRss, memory.peakRss || memory.rss);
+    // A process being started or reaped has no memory lines yet or any more: NaN, skipped.
+    const peak = memory ? (Number.isFinite(memory.peakRss) ? memory.peakRss : memory.rss) : NaN;
+    if (Number.isFinite(peak)) this.peakRss = Math.max(this.peakRss, peak);
     return memory;
   }
 

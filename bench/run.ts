@@ -137,7 +137,7 @@ async function runBaseline(ctx: Context): Promise<VariantResult> {
   const cpu = cpuMeter(ctx);
   const message = await child.next('result', timeoutFor(ctx.options));
   const used = cpu();
-  const peak = Math.max(sampler.stop(), (message.result as BaselineResult).peakRss);
+  const peak = Math.max(sampler.stop(), (message.result as BaselineResult).peakRss || 0);
   await child.exit();
   const result = message.result as BaselineResult;
   const durationMs = result.finishedAt - result.startedAt;
