@@ -42,7 +42,8 @@ export const USAGE = `npm run bench -- [options]
   --baseline-runs N      1 or 2: the baseline runs first and, with 2, once more at the end; ratios use
                          the mean (default 2 up to 200,000 rows, else 1)
 environment: BENCH_RUNTIME_NODE_OPTIONS="--trace-gc ..." passes node flags to the Node-RED runtimes;
-             BENCH_LOG_LEVEL=info shows their Node-RED log (in the work dir, with --keep)`;
+             BENCH_LOG_LEVEL=info shows their Node-RED log (in the work dir, with --keep);
+             BENCH_PACKAGE_DIR=DIR loads another build of the package (package.json, dist/) into them`;
 
 export function parseOptions(argv: string[], defaultOutDir: string): BenchOptions {
   const options: BenchOptions = {

@@ -15,7 +15,9 @@ import type { RuntimeJob } from './runtime';
 import type { StubStats } from './stub-server';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const PACKAGE_NAME = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }).name;
+/** The package the runtimes load: this checkout, or another build of it to compare with (BENCH_PACKAGE_DIR). */
+const PACKAGE_DIR = path.resolve(process.env.BENCH_PACKAGE_DIR || ROOT);
+const PACKAGE_NAME = (JSON.parse(fs.readFileSync(path.join(PACKAGE_DIR, 'package.json'), 'utf8')) as { name: string }).name;
 const HEADER = 'employeeNumber,iban,bankIdentifier,branchIdentifier,accountNumber';
 const FILE_NAME = 'employee-bank-connections.csv';
 
@@ -177,8 +179,8 @@ async function startRuntime(ctx: Context, name: string, flow: Flow, job: Omit<Ru
     // As scripts/link-package.js does for `npm start`: Node-RED loads the nodes, locales and examples from it.
     const link = path.join(userDir, 'node_modules', ...PACKAGE_NAME.split('/'));
     fs.mkdirSync(path.dirname(link), { recursive: true });
-    fs.symlinkSync(ROOT, link, 'dir');
-    dependencies[PACKAGE_NAME] = `file:${ROOT}`;
+    fs.symlinkSync(PACKAGE_DIR, link, 'dir');
+    dependencies[PACKAGE_NAME] = `file:${PACKAGE_DIR}`;
   }
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'bsync-bench', private: true, dependencies }, null, 2));
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow.nodes, null, 2));
@@ -521,6 +523,7 @@ async function main(): Promise<void> {
       platform: `${os.platform()} ${os.release()}`,
       node: process.version,
     },
+    packageDir: PACKAGE_DIR,
     options: { rows: options.rows, concurrency: options.concurrency, latencyMs: options.latencyMs, databases: options.databases, variants: options.variants, pollSeconds: options.pollSeconds },
     targets: { ratioToBaseline: 0.85, peakAboveIdleMBOnMillionRows: 150, statementsPer1000Rows: 5 },
     baselineRowsPerSecond,
