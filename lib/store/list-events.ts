@@ -1,3 +1,4 @@
+import { withNumericColumns } from './numeric-columns';
 import type { Store } from './open-store';
 import type { EventRow } from './tables';
 
@@ -19,5 +20,5 @@ export async function listEvents(store: Store, filter: EventFilter): Promise<Eve
 }
 
 function normalizeEvent(row: EventRow): EventRow {
-  return { ...row, id: Number(row.id), batch_id: row.batch_id === null ? null : Number(row.batch_id), created_at: Number(row.created_at) };
+  return withNumericColumns<EventRow>(row as unknown as Record<string, unknown>, ['id', 'batch_id', 'created_at']);
 }

@@ -1,3 +1,4 @@
+import { withNumericColumns } from '../numeric-columns';
 import type { BatchRow } from '../tables';
 
 const NUMERIC: (keyof BatchRow)[] = [
@@ -6,12 +7,7 @@ const NUMERIC: (keyof BatchRow)[] = [
   'updated_at', 'started_at', 'finished_at',
 ];
 
-/** Drivers differ on BIGINT (number or string): the row we hand on always has numbers. */
+/** The row we hand on always has numbers, whatever the driver gave. */
 export function normalizeBatch(row: Record<string, unknown>): BatchRow {
-  const batch = { ...row } as Record<string, unknown>;
-  for (const key of NUMERIC) {
-    const value = batch[key];
-    if (value !== null && value !== undefined) batch[key] = Number(value);
-  }
-  return batch as unknown as BatchRow;
+  return withNumericColumns<BatchRow>(row, NUMERIC);
 }

@@ -1,3 +1,4 @@
+import { withNumericColumns } from '../numeric-columns';
 import type { ErrorPayloadRow } from '../tables';
 
 const NUMERIC: (keyof ErrorPayloadRow)[] = [
@@ -5,10 +6,5 @@ const NUMERIC: (keyof ErrorPayloadRow)[] = [
 ];
 
 export function normalizeErrorPayload(row: Record<string, unknown>): ErrorPayloadRow {
-  const payload = { ...row } as Record<string, unknown>;
-  for (const key of NUMERIC) {
-    const value = payload[key];
-    if (value !== null && value !== undefined) payload[key] = Number(value);
-  }
-  return payload as unknown as ErrorPayloadRow;
+  return withNumericColumns<ErrorPayloadRow>(row, NUMERIC);
 }
