@@ -1,10 +1,10 @@
 // A throwaway MariaDB server for the test suite: its own data dir, loopback only, stopped afterwards.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
+import { freePort } from './free-port';
 
 export interface MariaDbConnection {
   host: string;
@@ -30,16 +30,6 @@ export function findBinary(name: string): string | undefined {
   return undefined;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startMariaDb(): Promise<MariaDbServer> {
   const mariadbd = findBinary('mariadbd');

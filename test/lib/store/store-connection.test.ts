@@ -5,7 +5,7 @@ import path from 'node:path';
 import { it } from 'node:test';
 import { DatabaseUnavailableError } from '../../../lib/errors';
 import { StoreConnection, registerBatch, type StoreConfig } from '../../../lib/store';
-import { freePort } from '../../support/mariadb-server';
+import { freePort } from '../../support/free-port';
 import { eventually } from '../../support/node-red';
 import { describeEachDatabase, freshDatabaseConfig } from '../../support/stores';
 import { TcpProxy } from '../../support/tcp-proxy';
