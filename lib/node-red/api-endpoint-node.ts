@@ -35,6 +35,9 @@ export interface ApiEndpointNode extends Node<ApiEndpointCredentials> {
   client?: ApiClient;
   configError?: string;
   baseUrl: string;
+  /** A flow node starts using the endpoint; its connections close only after the last one deregistered. */
+  register(user: Node): void;
+  deregister(user: Node): void;
 }
 
 interface TlsConfigNode extends Node {

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { ConnectionState, Store, StoreConfig, StoreConnection } from '../store';
-import { showStatus } from './status';
 
 export interface BatchStoreDef extends NodeDef {
   client: 'sqlite' | 'mysql';
@@ -26,6 +25,9 @@ export interface BatchStoreNode extends Node<BatchStoreCredentials> {
   use<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** Calls back now and on every change of the connection's state, until the returned function is called. */
   watch(listener: (state: ConnectionState, reason: string) => void): () => void;
+  /** A flow node starts using the store; the store closes only after the last one deregistered. */
+  register(user: Node): void;
+  deregister(user: Node): void;
 }
 
 interface TlsConfigNode extends Node {
@@ -63,16 +65,4 @@ export function storeConfig(RED: NodeAPI, def: BatchStoreDef, credentials: Batch
 /** The batch-store config node a flow node points at; undefined with a clear reason when it is missing. */
 export function batchStoreOf(RED: NodeAPI, id: string | undefined): BatchStoreNode | undefined {
   return id ? ((RED.nodes.getNode(id) as BatchStoreNode | null) ?? undefined) : undefined;
-}
-
-/**
- * Mirrors the store's connection on a flow node: red with the reason while the database is down, and
- * the node's own status (from `showReady`) once it is back. Returns the function that stops watching.
- */
-export function watchStore(node: Node, store: BatchStoreNode, showReady: () => void): () => void {
-  return store.watch((state, reason) => {
-    if (state === 'ready') showReady();
-    else if (state === 'connecting') showStatus(node, 'warn', 'connecting to the database');
-    else if (state === 'unavailable') showStatus(node, 'error', `database unavailable: ${reason}`);
-  });
 }

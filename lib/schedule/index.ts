@@ -4,7 +4,6 @@ export { RunGuard } from './run-guard';
 export { dispatcherKey, DISPATCH_MODES, type DispatchMode, type DispatcherIdentity } from './dispatcher-key';
 export { runtimeId } from './runtime-id';
 export { dispatchRun, type DispatchRunOptions, type DispatchRunResult } from './dispatch-run';
-export { claimedMessages, type ClaimedMessage, type Lease } from './claimed-message';
-export { statusText, clockTime, type DispatcherState } from './status-text';
+export { clockTime } from './clock-time';
 export { readDispatcherConfig, DISPATCHER_DEFAULTS, type DispatcherConfig, type RawDispatcherConfig } from './dispatcher-config';
 export { throttleRequest } from './throttle-request';

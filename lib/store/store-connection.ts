@@ -31,6 +31,8 @@ export class StoreConnection extends EventEmitter {
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
   private opening?: Promise<void>;
+  /** Operations under way through use(): close() lets them finish before it closes the pool. */
+  private readonly active = new Set<Promise<unknown>>();
 
   constructor(
     readonly config: StoreConfig,
@@ -60,8 +62,10 @@ export class StoreConnection extends EventEmitter {
    */
   async use<T>(work: (store: Store) => Promise<T>): Promise<T> {
     const store = await this.get();
+    const operation = work(store);
+    this.active.add(operation);
     try {
-      return await work(store);
+      return await operation;
     } catch (error) {
       if (isUnreachable(error)) {
         this.setState('unavailable', describeError(error));
@@ -69,13 +73,29 @@ export class StoreConnection extends EventEmitter {
         throw new DatabaseUnavailableError(`database ${this.target} is not available: ${describeError(error)}`, error);
       }
       throw error;
+    } finally {
+      this.active.delete(operation);
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes the pool once the operations under way have finished (at most `drainMs`): an operation that is
+   * cut off mid-transaction would lose what it was writing, a checkpoint or an admin's change.
+   */
+  async close(drainMs = 10_000): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.opening?.catch(() => undefined);
+    if (this.active.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.active]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, drainMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     this.setState('closed', '');
     const store = this.store;
     this.store = undefined;

@@ -1,10 +1,8 @@
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { runErrorPayloadAction, type ErrorPayloadActionResult } from '../../lib/corrections';
-import { InvalidRequestError } from '../../lib/errors';
-import { batchStoreOf, watchStore } from '../../lib/node-red/batch-store-node';
-import { actorOf, failMessage } from '../../lib/node-red/fail-message';
-import { resolveFolder } from '../../lib/node-red/folders';
-import { showStatus } from '../../lib/node-red/status';
+import type { NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { runErrorPayloadAction, type CsvFormat, type ErrorPayloadActionResult } from '../../lib/corrections';
+import { batchView, errorPayloadView, eventView } from '../../lib/messages';
+import { resolveFolder } from '../../lib/node-red/config-values';
+import { registerFlowNode, type FlowNodeContext, type Send } from '../../lib/node-red/flow-node';
 
 interface ErrorPayloadDef extends NodeDef {
   store: string;
@@ -13,68 +11,89 @@ interface ErrorPayloadDef extends NodeDef {
   quote: string;
 }
 
+interface ErrorPayloadConfig {
+  processingFolder: string;
+  csv: CsvFormat;
+}
+
 type ErrorPayloadMessage = NodeMessageInFlow & { filename?: string; parentBatchId?: number; rows?: number };
 
-/** A short line under the node saying what the last action did. */
-function describeResult({ action, result }: ErrorPayloadActionResult): string {
+/** A short line under the node saying what the last action did: a catalog key and its parameters. */
+function describeResult({ action, result }: ErrorPayloadActionResult): [string, Record<string, string | number>?] {
   switch (action) {
     case 'list':
-      return `listed ${result.errorPayloads.length} of ${result.total} error payloads`;
+      return ['status.listed', { count: result.errorPayloads.length, total: result.total }];
     case 'get':
-      return `error payload ${result.errorPayload.id}: ${result.errorPayload.status}`;
+      return ['status.got', { id: result.errorPayload.id, status: result.errorPayload.status }];
     case 'update':
-      return `corrected error payload ${result.id}`;
+      return ['status.corrected', { id: result.id }];
     case 'discard':
-      return `discarded error payload ${result.id}`;
+      return ['status.discarded', { id: result.id }];
     case 'ready':
-      return 'count' in result ? `${result.count} error payloads READY` : `error payload ${result.id} READY`;
+      return 'count' in result ? ['status.readyMany', { count: result.count }] : ['status.ready', { id: result.id }];
     case 'replay':
-      return result.from === 'errors' ? `batch ${result.parent.id} replayed as batch ${result.batch.id}` : `batch ${result.batch.id} retried from its file`;
+      return result.from === 'errors' ? ['status.replayed', { parent: result.parent.id, id: result.batch.id }] : ['status.retried', { id: result.batch.id }];
     case 'export':
-      return `exported ${result.rows} rows of batch ${result.parentBatchId}`;
+      return ['status.exported', { rows: result.rows, id: result.parentBatchId }];
   }
 }
 
-function register(RED: NodeAPI): void {
-  function ErrorPayload(this: Node, def: ErrorPayloadDef) {
-    RED.nodes.createNode(this, def);
-    const node = this;
-    const store = batchStoreOf(RED, def.store);
-    const processingFolder = resolveFolder(RED, def.processingFolder?.trim() || 'processing');
-    const csv = { delimiter: def.delimiter || ',', quote: def.quote || '"' };
-    let lastText = 'ready';
-
-    if (!store) showStatus(node, 'error', 'no batch-store configured');
-    else node.on('close', watchStore(node, store, () => showStatus(node, 'ok', lastText)));
-
-    node.on('input', (incoming: NodeMessageInFlow, send: (msg: NodeMessage) => void, done: (error?: Error) => void) => {
-      const msg = incoming as ErrorPayloadMessage;
-      if (!store) return failMessage(node, done, new InvalidRequestError('no batch-store configured: choose one in the error-payload node'), msg);
-      const action = typeof msg.topic === 'string' ? msg.topic.trim() : '';
-      store
-        .use((db) => runErrorPayloadAction(db, { action, payload: msg.payload, actor: actorOf(node, msg), processingFolder, csv }))
-        .then(
-          (answer) => {
-            if (answer.action === 'export') {
-              // The CSV itself is the payload, ready for a file node or an http response.
-              msg.payload = answer.result.csv;
-              msg.filename = answer.result.fileName;
-              msg.parentBatchId = answer.result.parentBatchId;
-              msg.rows = answer.result.rows;
-            } else {
-              msg.payload = answer.result;
-            }
-            lastText = describeResult(answer);
-            showStatus(node, 'ok', lastText);
-            send(msg);
-            done();
-          },
-          (error: unknown) => failMessage(node, done, error, msg),
-        );
-    });
+/** Answers leave the node as views (camelCase, ISO times), not as database rows. */
+function resultView(answer: ErrorPayloadActionResult): unknown {
+  switch (answer.action) {
+    case 'list':
+      return { ...answer.result, errorPayloads: answer.result.errorPayloads.map(errorPayloadView) };
+    case 'get':
+      return { ...answer.result, errorPayload: errorPayloadView(answer.result.errorPayload), events: answer.result.events.map(eventView) };
+    case 'update':
+    case 'discard':
+      return errorPayloadView(answer.result);
+    case 'ready':
+      return 'count' in answer.result ? answer.result : errorPayloadView(answer.result);
+    case 'replay':
+      return answer.result.from === 'errors'
+        ? { ...answer.result, batch: batchView(answer.result.batch), parent: batchView(answer.result.parent) }
+        : { from: 'original', batch: batchView(answer.result.batch) };
+    case 'export':
+      return answer.result.csv;
   }
+}
 
-  RED.nodes.registerType('error-payload', ErrorPayload as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+function start(context: FlowNodeContext<ErrorPayloadConfig>) {
+  const { store, config } = context;
+  let shown: [string, Record<string, string | number>?] = ['status.idle'];
+  return {
+    showReady: () => context.status('ok', ...shown),
+    async input(incoming: NodeMessageInFlow, send: Send) {
+      const msg = incoming as ErrorPayloadMessage;
+      const action = typeof msg.topic === 'string' ? msg.topic.trim() : '';
+      const answer = await store.use((db) =>
+        runErrorPayloadAction(db, { action, payload: msg.payload, actor: context.actorOf(msg), processingFolder: config.processingFolder, csv: config.csv }),
+      );
+      if (answer.action === 'export') {
+        // The CSV itself is the payload, ready for a file node or an http response.
+        msg.filename = answer.result.fileName;
+        msg.parentBatchId = answer.result.parentBatchId;
+        msg.rows = answer.result.rows;
+      }
+      msg.payload = resultView(answer);
+      shown = describeResult(answer);
+      context.status('ok', ...shown);
+      send(msg);
+    },
+  };
+}
+
+function register(RED: NodeAPI): void {
+  registerFlowNode<ErrorPayloadDef, ErrorPayloadConfig>(RED, {
+    type: 'error-payload',
+    uses: { store: (def) => def.store },
+    configure: (def, red) => ({
+      processingFolder: resolveFolder(red, def.processingFolder, 'processing'),
+      csv: { delimiter: def.delimiter || ',', quote: def.quote || '"' },
+    }),
+    start,
+  });
 }
 
 export = register;

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { NodeDef } from 'node-red';
 import type { PersistFolders } from '../../lib/files';
+import { dataDir, readNumbers, type DataDirSettings } from '../../lib/node-red/config-values';
+import { FILE_PERSISTER_RULES } from '../../lib/node-red/field-rules';
 
 export interface FilePersisterDef extends NodeDef {
   store: string;
@@ -25,39 +27,18 @@ export interface FilePersisterConfig {
   allowDuplicates: boolean;
 }
 
-/** The settings.js entries we read: where relative folders live. */
-export interface DataDirSettings {
-  userDir?: string;
-  bsyncDataDir?: string;
-}
-
 export const DEFAULTS = {
   inbound: 'inbound',
   processing: 'processing',
   duplicates: 'duplicates',
   pattern: '*.csv',
-  pollIntervalSeconds: 5,
-  stableSeconds: 2,
   groupType: 'default',
 } as const;
-
-/** The folder relative paths are taken from: `bsyncDataDir` in settings.js when set, else the Node-RED user directory. */
-export function dataDir(settings: DataDirSettings): string {
-  const userDir = settings.userDir ?? process.cwd();
-  return settings.bsyncDataDir ? path.resolve(userDir, settings.bsyncDataDir) : path.resolve(userDir);
-}
-
-/** A number of seconds from the editor; an empty or invalid field means the default, not zero. */
-function milliseconds(value: string | number | undefined, defaultSeconds: number): number {
-  const text = String(value ?? '').trim();
-  const seconds = Number(text);
-  if (text === '' || !Number.isFinite(seconds) || seconds < 0) return defaultSeconds * 1000;
-  return Math.round(seconds * 1000);
-}
 
 export function readConfig(def: Partial<FilePersisterDef>, settings: DataDirSettings): FilePersisterConfig {
   const base = dataDir(settings);
   const folder = (value: string | undefined, fallback: string) => path.resolve(base, value?.trim() || fallback);
+  const seconds = readNumbers(def as Record<string, unknown>, FILE_PERSISTER_RULES);
   return {
     folders: {
       inbound: folder(def.inbound, DEFAULTS.inbound),
@@ -65,8 +46,8 @@ export function readConfig(def: Partial<FilePersisterDef>, settings: DataDirSett
       duplicates: folder(def.duplicates, DEFAULTS.duplicates),
     },
     pattern: def.pattern?.trim() || DEFAULTS.pattern,
-    pollIntervalMs: milliseconds(def.pollInterval, DEFAULTS.pollIntervalSeconds),
-    stableMs: milliseconds(def.stableTime, DEFAULTS.stableSeconds),
+    pollIntervalMs: Math.round(seconds.pollInterval * 1000),
+    stableMs: Math.round(seconds.stableTime * 1000),
     groupType: def.groupType?.trim() || DEFAULTS.groupType,
     allowDuplicates: def.allowDuplicates === true,
   };

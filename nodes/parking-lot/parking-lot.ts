@@ -1,10 +1,10 @@
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { batchStoreOf, watchStore } from '../../lib/node-red/batch-store-node';
-import { actorOf, failMessage } from '../../lib/node-red/fail-message';
-import { showStatus } from '../../lib/node-red/status';
-import { compileGroupPattern, groupLabel, parkedBatchView, parkRequest, runAdminAction, type AdminResult, type ParkingRules } from '../../lib/parking';
-import { InvalidRequestError } from '../../lib/errors';
-import type { BatchRow } from '../../lib/store';
+import type { NodeAPI, NodeMessageInFlow } from 'node-red';
+import { batchView, eventView, TOPICS } from '../../lib/messages';
+import { readNumbers } from '../../lib/node-red/config-values';
+import { PARKING_LOT_RULES } from '../../lib/node-red/field-rules';
+import { registerFlowNode, type FlowNodeContext, type Send } from '../../lib/node-red/flow-node';
+import { compileGroupPattern, groupLabel, parkRequest, runAdminAction, type AdminResult, type ParkingRules } from '../../lib/parking';
+import type { NodeDef } from 'node-red';
 
 interface ParkingLotDef extends NodeDef {
   store: string;
@@ -20,96 +20,80 @@ type ParkingLotMessage = NodeMessageInFlow & {
   groupId?: unknown;
   priority?: unknown;
   contentType?: unknown;
-  batch?: BatchRow;
+  parentBatchId?: unknown;
+  batch?: unknown;
 };
 
 /** The node's configuration as parking rules; a mistake in it is reported on every message until fixed. */
 function rulesOf(def: ParkingLotDef): ParkingRules {
+  const numbers = readNumbers(def as unknown as Record<string, unknown>, PARKING_LOT_RULES);
   return {
     groupType: def.groupType?.trim() || undefined,
     groupId: def.groupId?.trim() || undefined,
     groupPattern: def.groupPattern?.trim() ? compileGroupPattern(def.groupPattern.trim()) : undefined,
-    parkingMinutes: Number(def.parkingMinutes) || 0,
-    priority: Number(def.priority) || 0,
+    parkingMinutes: numbers.parkingMinutes,
+    priority: numbers.priority,
   };
 }
 
-function describeAdminResult(action: string, result: AdminResult): string {
-  if ('batches' in result) return `listed ${result.batches.length} of ${result.total} batches`;
-  if ('byStatus' in result) return `${result.total} batches`;
-  if ('events' in result) return `batch ${result.batch.id}: ${result.batch.status}`;
-  return `${action === 'retry' ? 'retried' : 'cancelled'} batch ${result.id} (${groupLabel(result)})`;
+/** Admin answers leave the node as views (camelCase, ISO times), not as database rows. */
+function adminResultView(result: AdminResult): unknown {
+  if ('batches' in result) return { ...result, batches: result.batches.map(batchView) };
+  if ('byStatus' in result) return result;
+  if ('events' in result) return { batch: batchView(result.batch), events: result.events.map(eventView) };
+  return batchView(result);
+}
+
+function start(context: FlowNodeContext<ParkingRules>) {
+  const { store, config: rules } = context;
+  let shown: { key: string; params?: Record<string, string | number> } = { key: 'status.ready' };
+  const show = (key: string, params?: Record<string, string | number>) => {
+    shown = { key, params };
+    context.status('ok', key, params);
+  };
+
+  function describeAdminResult(action: string, result: AdminResult): void {
+    if ('batches' in result) show('status.listed', { count: result.batches.length, total: result.total });
+    else if ('byStatus' in result) show('status.stats', { total: result.total });
+    else if ('events' in result) show('status.got', { id: result.batch.id, status: result.batch.status });
+    else show(action === 'retry' ? 'status.retried' : 'status.cancelled', { id: result.id, group: groupLabel(result) });
+  }
+
+  return {
+    showReady: () => context.status('ok', shown.key, shown.params),
+    async input(incoming: NodeMessageInFlow, send: Send) {
+      const msg = incoming as ParkingLotMessage;
+      const action = typeof msg.topic === 'string' ? msg.topic.trim() : '';
+      const actor = context.actorOf(msg);
+      // A file-persister's hand-over says `file`; anything else but `park` names an admin action.
+      if (action === '' || action === 'park' || action === TOPICS.file) {
+        const batch = await store.use((db) =>
+          parkRequest(
+            db,
+            { payload: msg.payload, groupType: msg.groupType, groupId: msg.groupId, priority: msg.priority, contentType: msg.contentType, parentBatchId: msg.parentBatchId, actor },
+            rules,
+          ),
+        );
+        msg.payload = batchView(batch);
+        show('status.parked', { id: batch.id, group: groupLabel(batch) });
+      } else {
+        const result = await store.use((db) => runAdminAction(db, { action, payload: msg.payload, actor }));
+        msg.payload = adminResultView(result);
+        describeAdminResult(action, result);
+      }
+      send(msg);
+    },
+  };
 }
 
 function register(RED: NodeAPI): void {
-  function ParkingLot(this: Node, def: ParkingLotDef) {
-    RED.nodes.createNode(this, def);
-    const node = this;
-    const store = batchStoreOf(RED, def.store);
-    let rules: ParkingRules | undefined;
-    let configError: Error | undefined;
-    try {
-      rules = rulesOf(def);
-    } catch (error) {
-      configError = error as Error;
-    }
-    let lastText = 'ready';
-
-    if (configError) {
-      showStatus(node, 'error', configError.message);
-      node.error(configError.message);
-    } else if (!store) {
-      showStatus(node, 'error', 'no batch-store configured');
-    } else {
-      const unwatch = watchStore(node, store, () => showStatus(node, 'ok', lastText));
-      node.on('close', unwatch);
-    }
-
-    node.on('input', (incoming: NodeMessageInFlow, send: (msg: NodeMessage) => void, done: (error?: Error) => void) => {
-      const msg = incoming as ParkingLotMessage;
-      if (configError) return failMessage(node, done, configError, msg);
-      if (!store) return failMessage(node, done, new InvalidRequestError('no batch-store configured: choose one in the parking-lot node'), msg);
-      const action = typeof msg.topic === 'string' ? msg.topic.trim() : '';
-      const actor = actorOf(node, msg);
-
-      const work =
-        action === '' || action === 'park'
-          ? store.use((db) =>
-              parkRequest(
-                db,
-                {
-                  payload: msg.payload,
-                  groupType: msg.groupType,
-                  groupId: msg.groupId,
-                  priority: msg.priority,
-                  contentType: msg.contentType,
-                  parentBatchId: msg.parentBatchId,
-                  actor,
-                },
-                rules,
-              ),
-            ).then((batch) => {
-              msg.payload = parkedBatchView(batch);
-              msg.batch = batch;
-              lastText = `parked batch ${batch.id} (${groupLabel(batch)})`;
-            })
-          : store.use((db) => runAdminAction(db, { action, payload: msg.payload, actor })).then((result) => {
-              msg.payload = result;
-              lastText = describeAdminResult(action, result);
-            });
-
-      work.then(
-        () => {
-          showStatus(node, 'ok', lastText);
-          send(msg);
-          done();
-        },
-        (error: unknown) => failMessage(node, done, error, msg),
-      );
-    });
-  }
-
-  RED.nodes.registerType('parking-lot', ParkingLot as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  registerFlowNode<ParkingLotDef, ParkingRules>(RED, {
+    type: 'parking-lot',
+    uses: { store: (def) => def.store },
+    configure: (def) => rulesOf(def),
+    start,
+    options: { settings: { parkingLotFieldRules: { value: PARKING_LOT_RULES, exportable: true } } },
+  });
 }
 
 export = register;

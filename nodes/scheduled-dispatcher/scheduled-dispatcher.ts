@@ -1,18 +1,19 @@
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { DatabaseUnavailableError, describeError } from '../../lib/errors';
-import { batchStoreOf, watchStore, type BatchStoreNode } from '../../lib/node-red/batch-store-node';
-import { actorOf, failMessage } from '../../lib/node-red/fail-message';
-import { showStatus } from '../../lib/node-red/status';
+import { claimedBatchMessage, claimedErrorPayloadMessage, controlView, isoTime } from '../../lib/messages';
+import { readNumbers } from '../../lib/node-red/config-values';
+import { DISPATCHER_RULES } from '../../lib/node-red/field-rules';
+import { registerFlowNode, type FlowNodeContext, type Send } from '../../lib/node-red/flow-node';
 import {
   RunGuard,
-  claimedMessages,
+  clockTime,
   createSchedule,
   dispatchRun,
   readDispatcherConfig,
   runtimeId,
-  statusText,
   throttleRequest,
   validateCron,
+  type DispatchRunResult,
   type DispatcherConfig,
   type RawDispatcherConfig,
   type Schedule,
@@ -23,117 +24,118 @@ interface ScheduledDispatcherDef extends NodeDef, RawDispatcherConfig {
   store: string;
 }
 
-type Send = (msg: Array<NodeMessage | null>) => void;
-type Done = (error?: Error) => void;
-
 /** Topics that are admin actions; any other message means "run now". */
 const ADMIN_TOPICS = new Set(['pause', 'resume', 'throttle', 'status']);
 
-function register(RED: NodeAPI): void {
-  function ScheduledDispatcher(this: Node, def: ScheduledDispatcherDef) {
-    RED.nodes.createNode(this, def);
-    const node = this;
-    const store = batchStoreOf(RED, def.store);
-    let config: DispatcherConfig;
-    try {
-      if (!store) throw new Error('no batch store configured: pick one in the node settings');
-      config = readDispatcherConfig(def);
-    } catch (error) {
-      showStatus(node, 'error', describeError(error));
-      node.on('input', (_msg: NodeMessageInFlow, _send: Send, done: Done) => done(error as Error));
-      return;
-    }
-    const batchStore: BatchStoreNode = store!;
-    const owner = runtimeId(node.id);
-    const defaults = { fetchSize: config.fetchSize, maxInFlight: config.maxInFlight };
-    const guard = new RunGuard();
-    const cronProblem = validateCron(config.cron, config.timezone);
-    let closed = false;
+/** One message per claimed request, in claim order: what a row-processor takes as its input. */
+function claimedMessages(run: DispatchRunResult): NodeMessage[] {
+  return (run.mode === 'batches' ? run.claimed.map(claimedBatchMessage) : run.claimed.map(claimedErrorPayloadMessage)) as unknown as NodeMessage[];
+}
 
-    const useStore = <T>(work: (db: Store) => Promise<T>) => batchStore.use(work);
-    const control = () => useStore((db) => ensureControl(db, config.dispatcher, defaults));
-    const inFlight = () => useStore((db) => countInFlight(db, { source: config.mode, groupType: config.groupType, groupId: config.groupId }));
+function configure(def: ScheduledDispatcherDef): DispatcherConfig {
+  // The numbers are checked by the rules the dialog uses too; then the lib reads the rest.
+  readNumbers(def as unknown as Record<string, unknown>, DISPATCHER_RULES);
+  return readDispatcherConfig(def);
+}
 
-    const showControl = (row: ControlRow, count: number) => {
-      if (closed) return;
-      if (cronProblem && !row.paused) showStatus(node, 'error', cronProblem);
-      else showStatus(node, row.paused ? 'warn' : 'ok', statusText({ paused: Boolean(row.paused), nextRun: schedule?.nextRun() ?? null, inFlight: count, timezone: config.timezone }));
-    };
-    const refreshStatus = async () => {
-      const [row, count] = await Promise.all([control(), inFlight()]);
-      showControl(row, count);
-    };
-    // The database being down is on the status already (watchStore); other failures are worth a log line.
-    const report = (error: unknown) => {
-      if (closed || error instanceof DatabaseUnavailableError) return;
-      node.error(error);
-      showStatus(node, 'error', describeError(error));
-    };
+function start(context: FlowNodeContext<DispatcherConfig>) {
+  const { store, config, node } = context;
+  const owner = runtimeId(node.id);
+  const defaults = { fetchSize: config.fetchSize, maxInFlight: config.maxInFlight };
+  const guard = new RunGuard();
+  const cronProblem = validateCron(config.cron, config.timezone);
 
-    /** One run; each claimed request goes out at once, without waiting for anything downstream. */
-    const run = async (send: Send) => {
-      const result = await useStore((db) =>
-        dispatchRun(db, { mode: config.mode, dispatcher: config.dispatcher, owner, leaseMs: config.leaseMs, groupType: config.groupType, groupId: config.groupId, defaults }),
+  const useStore = <T>(work: (db: Store) => Promise<T>) => store.use(work);
+  const control = () => useStore((db) => ensureControl(db, config.dispatcher, defaults));
+  const inFlight = () => useStore((db) => countInFlight(db, { source: config.mode, groupType: config.groupType, groupId: config.groupId }));
+
+  const showControl = (row: ControlRow, count: number) => {
+    if (context.closing.aborted) return;
+    if (cronProblem && !row.paused) return context.statusText('error', cronProblem);
+    if (row.paused) return context.status('warn', 'status.paused', { inFlight: count });
+    const next = schedule?.nextRun() ?? null;
+    if (!next) return context.status('ok', 'status.noNextRun', { inFlight: count });
+    context.status('ok', 'status.nextRun', { time: clockTime(next, config.timezone), inFlight: count });
+  };
+  const refreshStatus = async () => {
+    const [row, count] = await Promise.all([control(), inFlight()]);
+    showControl(row, count);
+  };
+  // The database being down is on the status already (the toolkit shows it); other failures are worth a log line.
+  const report = (error: unknown) => {
+    if (context.closing.aborted || error instanceof DatabaseUnavailableError) return;
+    node.error(error);
+    context.statusText('error', describeError(error));
+  };
+
+  /** One run; each claimed request goes out at once, without waiting for anything downstream. */
+  const run = async (send: Send) => {
+    const result = await useStore((db) =>
+      dispatchRun(db, { mode: config.mode, dispatcher: config.dispatcher, owner, leaseMs: config.leaseMs, groupType: config.groupType, groupId: config.groupId, defaults }),
+    );
+    for (const message of claimedMessages(result)) send([message, null]);
+    // What was claimed is sent: a failing status query must not turn this run into a failure.
+    await inFlight().then((count) => showControl(result.control, count), () => undefined);
+  };
+
+  const schedule: Schedule | undefined = cronProblem
+    ? undefined
+    : createSchedule(
+        config.cron,
+        config.timezone,
+        () => {
+          if (context.closing.aborted) return;
+          const running = guard.tryRun(() => run((msg) => node.send(msg as NodeMessage)));
+          if (running) context.track(running).catch(report);
+        },
+        report,
       );
-      for (const message of claimedMessages(result)) send([message as NodeMessage, null]);
-      // What was claimed is sent: a failing status query must not turn this run into a failure.
-      await inFlight().then((count) => showControl(result.control, count), () => undefined);
-    };
 
-    const schedule: Schedule | undefined = cronProblem
-      ? undefined
-      : createSchedule(config.cron, config.timezone, () => guard.tryRun(() => run((msg) => node.send(msg)))?.catch(report), report);
-    if (cronProblem) showStatus(node, 'error', cronProblem);
+  const admin = async (msg: NodeMessageInFlow, send: Send) => {
+    const actor = context.actorOf(msg);
+    await control();
+    let answer: unknown;
+    if (msg.topic === 'pause' || msg.topic === 'resume') {
+      answer = controlView(await useStore((db) => setPaused(db, config.dispatcher, msg.topic === 'pause', actor)));
+    } else if (msg.topic === 'throttle') {
+      const throttle = throttleRequest(msg.payload);
+      answer = controlView(await useStore((db) => setThrottle(db, config.dispatcher, throttle, actor)));
+    } else {
+      const [row, count] = await Promise.all([control(), inFlight()]);
+      const next = schedule?.nextRun() ?? null;
+      answer = { ...controlView(row), inFlight: count, nextRun: isoTime(next?.getTime()), running: guard.busy, runtime: owner };
+    }
+    msg.payload = answer;
+    send([null, msg as NodeMessage]);
+    refreshStatus().catch(() => undefined);
+  };
 
+  return {
     // On deploy and whenever the database comes back: create the control row if needed, show the state.
-    const unwatch = watchStore(node, batchStore, () => {
+    showReady() {
+      if (cronProblem) context.statusText('error', cronProblem);
       refreshStatus().catch(report);
-    });
-
-    const reply = (msg: NodeMessageInFlow, payload: unknown, send: Send, done: Done) => {
-      msg.payload = payload;
-      send([null, msg]);
-      refreshStatus().catch(() => undefined);
-      done();
-    };
-
-    const admin = async (msg: NodeMessageInFlow, send: Send, done: Done) => {
-      const actor = actorOf(node, msg);
-      await control();
-      if (msg.topic === 'pause' || msg.topic === 'resume') {
-        const row = await useStore((db) => setPaused(db, config.dispatcher, msg.topic === 'pause', actor));
-        reply(msg, row, send, done);
-      } else if (msg.topic === 'throttle') {
-        const throttle = throttleRequest(msg.payload);
-        const row = await useStore((db) => setThrottle(db, config.dispatcher, throttle, actor));
-        reply(msg, row, send, done);
-      } else {
-        const [row, count] = await Promise.all([control(), inFlight()]);
-        const next = schedule?.nextRun() ?? null;
-        reply(msg, { ...row, in_flight: count, next_run: next ? next.getTime() : null, running: guard.busy, runtime: owner }, send, done);
-      }
-    };
-
-    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
-      if (typeof msg.topic === 'string' && ADMIN_TOPICS.has(msg.topic)) {
-        admin(msg, send, done).catch((error) => failMessage(node, done, error, msg));
-        return;
-      }
+    },
+    async input(msg: NodeMessageInFlow, send: Send) {
+      if (typeof msg.topic === 'string' && ADMIN_TOPICS.has(msg.topic)) return admin(msg, send);
       // A run in progress already claims what is due: this request is answered by it.
-      const running = guard.tryRun(() => run(send));
-      if (!running) return done();
-      running.then(() => done(), (error) => failMessage(node, done, error, msg));
-    });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      closed = true;
+      await guard.tryRun(() => run(send));
+    },
+    async stop() {
       schedule?.stop();
-      unwatch();
-      guard.idle().then(() => done());
-    });
-  }
+      await guard.idle();
+    },
+  };
+}
 
-  RED.nodes.registerType('scheduled-dispatcher', ScheduledDispatcher as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+function register(RED: NodeAPI): void {
+  registerFlowNode<ScheduledDispatcherDef, DispatcherConfig>(RED, {
+    type: 'scheduled-dispatcher',
+    uses: { store: (def) => def.store },
+    configure,
+    start,
+    options: { settings: { scheduledDispatcherFieldRules: { value: DISPATCHER_RULES, exportable: true } } },
+  });
 }
 
 export = register;

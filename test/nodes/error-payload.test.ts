@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { BatchView, ErrorPayloadView } from '../../lib/messages';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,11 +67,11 @@ describe('error-payload node', () => {
     const { ask, failed, node } = await deploy();
     const { batch, errorPayloads } = await failed({ totalRows: 5, groupType: 'payroll', failures: [{ row: 2, errorKind: 'validation' }, { row: 4 }] });
 
-    const list = (await ask({ topic: 'list', payload: { batchId: batch.id, errorKind: 'permanent' } })).payload as { errorPayloads: ErrorPayloadRow[]; total: number };
-    assert.deepEqual([list.total, list.errorPayloads.map((p) => p.row_number)], [1, [4]]);
+    const list = (await ask({ topic: 'list', payload: { batchId: batch.id, errorKind: 'permanent' } })).payload as { errorPayloads: ErrorPayloadView[]; total: number };
+    assert.deepEqual([list.total, list.errorPayloads.map((p) => p.rowNumber)], [1, [4]]);
     assert.equal(lastStatus(node).text, 'listed 1 of 1 error payloads');
 
-    const detail = (await ask({ topic: 'get', payload: errorPayloads[0].id })).payload as { errorPayload: ErrorPayloadRow; events: { action: string }[]; batchStatistics: { failed: number; open: number } };
+    const detail = (await ask({ topic: 'get', payload: errorPayloads[0].id })).payload as { errorPayload: ErrorPayloadView; events: { action: string }[]; batchStatistics: { failed: number; open: number } };
     assert.equal(detail.errorPayload.id, errorPayloads[0].id);
     assert.deepEqual(detail.events.map((e) => e.action), ['row-failed']);
     assert.deepEqual([detail.batchStatistics.failed, detail.batchStatistics.open], [2, 2]);
@@ -81,13 +82,13 @@ describe('error-payload node', () => {
     const { batch, errorPayloads } = await failed({ totalRows: 4, rowSchema: SCHEMA, failures: [{ row: 1 }, { row: 2 }, { row: 3 }] });
     const [a, b, c] = errorPayloads;
 
-    const corrected = (await ask({ topic: 'update', payload: { id: a.id, payload: { employeeNumber: '1001' } }, user: 'alice' })).payload as ErrorPayloadRow;
-    assert.equal(corrected.payload, '{"employeeNumber":1001}');
-    const ready = (await ask({ topic: 'ready', payload: { id: a.id }, user: { username: 'bob' } })).payload as ErrorPayloadRow;
+    const corrected = (await ask({ topic: 'update', payload: { id: a.id, payload: { employeeNumber: '1001' } }, user: 'alice' })).payload as ErrorPayloadView;
+    assert.deepEqual(corrected.payload, { employeeNumber: 1001 }, 'the corrected row as a value, converted by the row schema');
+    const ready = (await ask({ topic: 'ready', payload: { id: a.id }, user: { username: 'bob' } })).payload as ErrorPayloadView;
     assert.equal(ready.status, 'READY');
     const bulk = (await ask({ topic: 'ready', payload: { batchId: batch.id } })).payload as { ids: number[]; count: number };
     assert.deepEqual(bulk, { ids: [b.id, c.id], count: 2 });
-    const discarded = (await ask({ topic: 'discard', payload: { id: c.id, reason: 'employee left' }, user: 'carol' })).payload as ErrorPayloadRow;
+    const discarded = (await ask({ topic: 'discard', payload: { id: c.id, reason: 'employee left' }, user: 'carol' })).payload as ErrorPayloadView;
     assert.equal(discarded.status, 'DISCARDED');
 
     const events = await store.use((db) => listEvents(db, { batchId: batch.id }));
@@ -104,12 +105,12 @@ describe('error-payload node', () => {
   it('replays a batch from its failed rows into the processing folder, or from its original file', async () => {
     const { ask, failed, processing, store } = await deploy();
     const { batch } = await failed({ totalRows: 3, fileName: 'bank.csv', failures: [{ row: 3 }] });
-    const replay = (await ask({ topic: 'replay', payload: { id: batch.id }, user: 'alice' })).payload as { from: string; batch: BatchRow; parent: BatchRow; rows: number };
-    assert.deepEqual([replay.from, replay.batch.status, replay.batch.parent_batch_id, replay.rows], ['errors', 'RETRY', batch.id, 1]);
+    const replay = (await ask({ topic: 'replay', payload: { id: batch.id }, user: 'alice' })).payload as { from: string; batch: BatchView; parent: BatchView; rows: number };
+    assert.deepEqual([replay.from, replay.batch.status, replay.batch.parentBatchId, replay.rows], ['errors', 'RETRY', batch.id, 1]);
     assert.ok(fs.existsSync(path.join(processing, `bank.replay-${batch.id}.csv`)));
 
     const other = await failed({ totalRows: 2, failures: [{ row: 1 }] });
-    const again = (await ask({ topic: 'replay', payload: { id: other.batch.id, from: 'original' }, user: 'bob' })).payload as { from: string; batch: BatchRow };
+    const again = (await ask({ topic: 'replay', payload: { id: other.batch.id, from: 'original' }, user: 'bob' })).payload as { from: string; batch: BatchView };
     assert.deepEqual([again.from, again.batch.id, again.batch.status], ['original', other.batch.id, 'RETRY']);
     assert.equal((await store.use((db) => getBatch(db, other.batch.id))).checkpoint_row, 0, 'read again from the top');
   });
@@ -205,7 +206,7 @@ describe('examples/admin-api.json', () => {
       assert.equal(refusedCorrection.json().code, 'CORRECTION_INVALID');
       assert.match(refusedCorrection.json().error, /column "employeeNumber": value "abc"/);
       const corrected = await call('PUT', `/bsync/errors/${a.id}`, { employeeNumber: '1001', iban: 'DE89370400440532013000' });
-      assert.deepEqual([corrected.status, JSON.parse(corrected.json().payload).employeeNumber], [200, 1001]);
+      assert.deepEqual([corrected.status, corrected.json().payload.employeeNumber], [200, 1001]);
       const ready = await call('POST', `/bsync/errors/${a.id}/ready`, {});
       assert.deepEqual([ready.status, ready.json().status], [200, 'READY']);
 
@@ -224,7 +225,7 @@ describe('examples/admin-api.json', () => {
 
       const replay = await call('POST', `/bsync/batches/${batch.id}/replay`, { reason: 'payroll fixed' });
       assert.equal(replay.status, 201);
-      assert.deepEqual([replay.json().batch.status, replay.json().batch.parent_batch_id, replay.json().rows], ['RETRY', batch.id, 1]);
+      assert.deepEqual([replay.json().batch.status, replay.json().batch.parentBatchId, replay.json().rows], ['RETRY', batch.id, 1]);
 
       const detail = await call('GET', `/bsync/errors/${c.id}`);
       assert.deepEqual([detail.status, detail.json().batchStatistics.replayBatchIds], [200, [replay.json().batch.id]]);

@@ -101,12 +101,13 @@ describe('file-persister node', () => {
     const where = workspace();
     const { node, received } = await deploy(where);
     fs.writeFileSync(path.join(where.inbound, 'bank.csv'), CSV);
-    node.receive({ filename: 'bank.csv', groupType: 'other-group', topic: 'kept' });
+    node.receive({ filename: 'bank.csv', groupType: 'other-group', topic: 'upload', requestId: 'kept' });
     const [msg] = await eventually(() => received.length > 0 && received, 'a file reference');
     assert.equal(msg.payload.path, path.join(where.processing, 'bank.csv'));
     assert.equal(msg.payload.groupType, 'other-group');
     assert.equal(msg.groupType, 'other-group');
-    assert.equal((msg as unknown as { topic: string }).topic, 'kept', 'the input message travels on');
+    assert.equal((msg as unknown as { requestId: string }).requestId, 'kept', 'the input message travels on');
+    assert.equal((msg as unknown as { topic: string }).topic, 'file', 'with the topic of the protocol: a file reference');
     assert.equal(fs.existsSync(path.join(where.inbound, 'bank.csv')), false);
   });
 

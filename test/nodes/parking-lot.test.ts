@@ -6,7 +6,8 @@ import { afterEach, describe, it } from 'node:test';
 import type { NodeMessage } from 'node-red';
 import type { BatchStoreNode } from '../../lib/node-red/batch-store-node';
 import type { FileReference } from '../../lib/parking';
-import { listEvents, type BatchRow } from '../../lib/store';
+import type { BatchView } from '../../lib/messages';
+import { getBatch, listEvents } from '../../lib/store';
 import batchStore from '../../nodes/batch-store/batch-store';
 import parkingLot from '../../nodes/parking-lot/parking-lot';
 import { eventually, helper, lastStatus, loadFlow, unloadFlow } from '../support/node-red';
@@ -52,18 +53,18 @@ async function ask(lot: TestNode, out: Message[], msg: Record<string, unknown>):
 describe('parking-lot node', () => {
   afterEach(unloadFlow);
 
-  it('parks a file reference: the batch view in msg.payload, the row in msg.batch, and says so under the node', async () => {
+  it('parks a file reference: the batch view (camelCase, ISO times) in msg.payload, and says so under the node', async () => {
     const { lot, out } = await deploy({ groupPattern: '^[a-z-]+_(?<groupId>\\w+)_\\d{8}\\.csv$', parkingMinutes: 5 });
     const before = Date.now();
     const msg = await ask(lot, out, { payload: fileReference() });
-    const view = msg.payload as Record<string, unknown>;
+    const view = msg.payload as BatchView;
     assert.deepEqual(
-      { ...view, parkedUntil: undefined },
-      { id: 1, status: 'NEW', groupType: 'payroll', groupId: 'acme', parkedUntil: undefined, kind: 'file', fileName: 'employee-bank-connections_acme_20261122.csv' },
+      [view.id, view.status, view.groupType, view.groupId, view.kind, view.fileName],
+      [1, 'NEW', 'payroll', 'acme', 'file', 'employee-bank-connections_acme_20261122.csv'],
     );
-    assert.ok((view.parkedUntil as number) >= before + 5 * 60_000);
-    const batch = msg.batch as BatchRow;
-    assert.deepEqual([batch.sha256, batch.size, batch.folder], ['ab'.repeat(32), 321, '/data/processing']);
+    assert.ok(Date.parse(view.parkedUntil ?? '') >= before + 5 * 60_000, 'parked for 5 minutes, as an ISO time');
+    assert.deepEqual([view.sha256, view.size, view.folder], ['ab'.repeat(32), 321, '/data/processing']);
+    assert.equal(msg.batch, undefined, 'no database row on the message');
     assert.equal(lastStatus(lot).text, 'parked batch 1 (payroll/acme)');
     assert.equal(lastStatus(lot).fill, 'green');
   });
@@ -72,7 +73,7 @@ describe('parking-lot node', () => {
     const { lot, out, store } = await deploy();
     const xml = '<employee><iban>DE89370400440532013000</iban></employee>';
     const msg = await ask(lot, out, { topic: 'park', payload: xml, groupType: 'single', groupId: 'hr', priority: 3, user: 'alice' });
-    const batch = msg.batch as BatchRow;
+    const batch = await store.use((db) => getBatch(db, (msg.payload as BatchView).id));
     assert.deepEqual([batch.kind, batch.payload, batch.content_type, batch.group_type, batch.group_id, batch.priority], ['payload', xml, 'application/xml', 'single', 'hr', 3]);
     const [registered] = await store.use((db) => listEvents(db, { entity: 'batch', entityId: batch.id }));
     assert.equal(registered.actor, 'alice');
@@ -81,20 +82,20 @@ describe('parking-lot node', () => {
 
   it('answers list, get, stats, cancel and retry; cancel and retry record who asked', async () => {
     const { lot, out, store } = await deploy();
-    const first = ((await ask(lot, out, { payload: { employeeNumber: 'E1' } })).batch as BatchRow).id;
-    const second = ((await ask(lot, out, { payload: { employeeNumber: 'E2' } })).batch as BatchRow).id;
+    const first = ((await ask(lot, out, { payload: { employeeNumber: 'E1' } })).payload as BatchView).id;
+    const second = ((await ask(lot, out, { payload: { employeeNumber: 'E2' } })).payload as BatchView).id;
 
-    const list = (await ask(lot, out, { topic: 'list', payload: { status: 'NEW' } })).payload as { batches: BatchRow[]; total: number };
+    const list = (await ask(lot, out, { topic: 'list', payload: { status: 'NEW' } })).payload as { batches: BatchView[]; total: number };
     assert.deepEqual([list.total, list.batches.map((b) => b.id)], [2, [second, first]]);
 
-    const cancelled = (await ask(lot, out, { topic: 'cancel', payload: first, user: { username: 'bob' } })).payload as BatchRow;
+    const cancelled = (await ask(lot, out, { topic: 'cancel', payload: first, user: { username: 'bob' } })).payload as BatchView;
     assert.equal(cancelled.status, 'CANCELLED');
     assert.equal(lastStatus(lot).text, `cancelled batch ${first} (payroll)`);
 
-    const retried = (await ask(lot, out, { topic: 'retry', payload: { id: first }, user: 'carol' })).payload as BatchRow;
+    const retried = (await ask(lot, out, { topic: 'retry', payload: { id: first }, user: 'carol' })).payload as BatchView;
     assert.equal(retried.status, 'RETRY');
 
-    const detail = (await ask(lot, out, { topic: 'get', payload: { id: first } })).payload as { batch: BatchRow; events: { action: string; actor: string }[] };
+    const detail = (await ask(lot, out, { topic: 'get', payload: { id: first } })).payload as { batch: BatchView; events: { action: string; actor: string }[] };
     assert.equal(detail.batch.status, 'RETRY');
     assert.deepEqual(detail.events.map((e) => [e.action, e.actor]), [['registered', 'node:parking-lot:lot'], ['cancel', 'bob'], ['retry', 'carol']]);
 
@@ -106,7 +107,7 @@ describe('parking-lot node', () => {
 
   it('sends an unknown topic, a missing id and a forbidden retry to a Catch node with a clear message', async () => {
     const { lot, out, caught } = await deploy();
-    const parked = ((await ask(lot, out, { payload: 'x' })).batch as BatchRow).id;
+    const parked = ((await ask(lot, out, { payload: 'x' })).payload as BatchView).id;
 
     lot.receive({ topic: 'delete', payload: 1 });
     const unknown = await eventually(() => caught[0], 'the unknown topic to be caught');

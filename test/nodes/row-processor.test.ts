@@ -80,7 +80,10 @@ describe('row-processor node', () => {
     const caught = next('caught');
     helper.getNode('processor').receive({ payload: { id: 5 } } as never);
     const msg = await caught;
-    assert.match(String(msg.error?.message), /msg\.lease\.owner is missing/);
+    assert.match(String(msg.error?.message), /msg\.topic must be "batch" or "error-payload"/, 'decided by the topic, not by the shape of the payload');
+    const withoutLease = next('caught');
+    helper.getNode('processor').receive({ topic: 'batch', payload: { id: 5 } } as never);
+    assert.match(String((await withoutLease).error?.message), /msg\.lease\.owner is missing/);
     assert.equal(server.requests.length, 0);
   });
 

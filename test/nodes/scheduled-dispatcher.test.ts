@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { BatchView } from '../../lib/messages';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,6 @@ interface TestNode {
 interface Received {
   topic?: string;
   payload: unknown;
-  batch?: BatchRow;
   lease?: { owner: string; until: number };
 }
 
@@ -71,14 +71,14 @@ describe('scheduled-dispatcher node', () => {
     await eventually(() => claimed.length === 3, 'three claimed batches');
     await sleep(300);
     assert.equal(claimed.length, 3, 'nothing more');
-    assert.deepEqual(claimed.map((msg) => (msg.payload as BatchRow).id), due);
+    assert.deepEqual(claimed.map((msg) => (msg.payload as unknown as BatchView).id), due);
     for (const msg of claimed) {
+      const view = msg.payload as unknown as BatchView;
       assert.equal(msg.topic, 'batch');
-      assert.equal(msg.batch, msg.payload);
-      assert.equal(msg.batch?.status, 'SUBMITTED');
+      assert.equal(view.status, 'SUBMITTED');
       assert.match(msg.lease!.owner, /:d1$/);
-      assert.equal(msg.lease!.owner, msg.batch?.lease_owner);
-      assert.ok(msg.lease!.until > Date.now() + 50_000, 'lease time of 60 s');
+      assert.equal(msg.lease!.owner, view.leaseOwner);
+      assert.ok(Date.parse(String(msg.lease!.until)) > Date.now() + 50_000, 'lease time of 60 s, as an ISO time');
     }
     assert.equal((await store.use((db) => getBatch(db, future))).status, 'NEW');
     await eventually(() => /^next run \d\d:\d\d:\d\d · 3 in flight$/.test(lastStatus(node as never).text ?? ''), 'the status with 3 in flight');
@@ -102,7 +102,7 @@ describe('scheduled-dispatcher node', () => {
     assert.equal(claimed.length, 0, 'a paused dispatcher claims nothing');
 
     const throttled = await ask({ topic: 'throttle', payload: { fetchSize: 2 }, user: { username: 'bob' } });
-    assert.equal(throttled.fetch_size, 2);
+    assert.equal(throttled.fetchSize, 2);
     const resumed = await ask({ topic: 'resume', user: 'carol' });
     assert.equal(resumed.paused, false);
     node.receive({});
@@ -112,8 +112,9 @@ describe('scheduled-dispatcher node', () => {
 
     const status = await ask({ topic: 'status' });
     assert.equal(status.dispatcher, 'payroll');
-    assert.equal(status.fetch_size, 2);
-    assert.equal(status.in_flight, 2);
+    assert.equal(status.fetchSize, 2);
+    assert.equal(status.inFlight, 2);
+    assert.ok(Date.parse(String(status.nextRun)) > Date.now() - 1000, 'the next run as an ISO time');
     assert.equal(status.paused, false);
 
     const events = await store.use((db) => listEvents(db, { entity: 'control', entityId: 'payroll' }));

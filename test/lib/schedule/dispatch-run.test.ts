@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { it } from 'node:test';
-import { claimedMessages, dispatchRun, type DispatchRunOptions } from '../../../lib/schedule';
+import { claimedBatchMessage, claimedErrorPayloadMessage } from '../../../lib/messages';
+import { dispatchRun, type DispatchRunOptions } from '../../../lib/schedule';
 import {
   ensureControl,
   getBatch,
@@ -64,11 +65,12 @@ describeEachDatabase('dispatchRun', (kind) => {
       const first = await run(store);
       assert.equal(first.mode, 'batches');
       assert.deepEqual(first.claimed.map((batch) => batch.id), due.slice(0, 2));
-      const messages = claimedMessages(first);
+      const messages = first.claimed.map(claimedBatchMessage);
       assert.equal(messages[0].topic, 'batch');
       assert.equal(messages[0].payload.id, due[0]);
+      assert.equal(messages[0].payload.status, 'SUBMITTED');
       assert.equal(messages[0].lease.owner, 'runtime-a');
-      assert.ok(messages[0].lease.until > Date.now());
+      assert.ok(Date.parse(messages[0].lease.until ?? '') > Date.now(), 'the lease runs until an ISO time in the future');
       const second = await run(store);
       assert.deepEqual(second.claimed.map((batch) => batch.id), [due[2]], 'the batch parked in the future is left');
       assert.equal((await getBatch(store, future)).status, 'NEW');
@@ -134,9 +136,9 @@ describeEachDatabase('dispatchRun', (kind) => {
         [1, 'RESUBMITTED', 'runtime-a'],
         [3, 'RESUBMITTED', 'runtime-a'],
       ]);
-      const messages = claimedMessages(first);
+      const messages = first.claimed.map(claimedErrorPayloadMessage);
       assert.equal(messages[0].topic, 'error-payload');
-      assert.equal(messages[0].topic === 'error-payload' && messages[0].errorPayload.row_number, 1);
+      assert.equal(messages[0].payload.rowNumber, 1);
       const second = await run(store, { mode: 'errors', dispatcher: 'e' });
       if (second.mode !== 'errors') return assert.fail(`errors mode answered with ${second.mode}`);
       assert.deepEqual(second.claimed.map((row) => row.row_number), [4], 'max in flight 3: one slot left');

@@ -1,0 +1,40 @@
+/**
+ * What a valid number is, per node setting: one table that the runtime checks at deploy and the editor
+ * dialogs check while typing (exported to the editor as the node type's `…FieldRules` setting), so the
+ * two never disagree. A blank field means the default; anything else must pass, never clamped.
+ */
+export interface NumberRule {
+  default: number;
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+const rule = (defaultValue: number, min: number, max: number, integer = true): NumberRule => ({ default: defaultValue, min, max, integer });
+
+export const ROW_PROCESSOR_RULES = {
+  concurrency: rule(4, 1, 256),
+  maxAttempts: rule(3, 1, 100),
+  baseDelayMs: rule(500, 0, 3_600_000),
+  maxDelayMs: rule(30_000, 0, 3_600_000),
+  breakerThreshold: rule(10, 1, 100_000),
+  errorRetryDelay: rule(60, 0, 86_400, false),
+  leaseTime: rule(300, 5, 86_400, false),
+  windowRows: rule(1000, 1, 1_000_000),
+} satisfies Record<string, NumberRule>;
+
+export const DISPATCHER_RULES = {
+  fetchSize: rule(10, 1, 10_000),
+  maxInFlight: rule(5, 1, 10_000),
+  leaseSeconds: rule(300, 5, 86_400),
+} satisfies Record<string, NumberRule>;
+
+export const FILE_PERSISTER_RULES = {
+  pollInterval: rule(5, 0, 86_400, false),
+  stableTime: rule(2, 0, 3_600, false),
+} satisfies Record<string, NumberRule>;
+
+export const PARKING_LOT_RULES = {
+  parkingMinutes: rule(0, 0, 525_600, false),
+  priority: rule(0, -1_000_000, 1_000_000),
+} satisfies Record<string, NumberRule>;
