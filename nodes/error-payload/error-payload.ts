@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { runErrorPayloadAction, type ErrorPayloadActionResult } from '../../lib/corrections';
 import { InvalidRequestError } from '../../lib/errors';
+import { registerBatchFolder } from '../../lib/files';
 import { batchStoreOf, watchStore } from '../../lib/node-red/batch-store-node';
 import { actorOf, failMessage } from '../../lib/node-red/fail-message';
 import { resolveFolder } from '../../lib/node-red/folders';
@@ -42,6 +43,8 @@ function register(RED: NodeAPI): void {
     const store = batchStoreOf(RED, def.store);
     const processingFolder = resolveFolder(RED, def.processingFolder?.trim() || 'processing');
     const csv = { delimiter: def.delimiter || ',', quote: def.quote || '"' };
+    // Replay files are written there and read by a row-processor, which reads only registered folders.
+    node.on('close', registerBatchFolder(processingFolder));
     let lastText = 'ready';
 
     if (!store) showStatus(node, 'error', 'no batch-store configured');

@@ -4,6 +4,7 @@ import {
   duplicateLookupIn,
   InboundWatcher,
   persistFile,
+  registerBatchFolder,
   type DuplicateFile,
   type DuplicateLookup,
   type FileReference,
@@ -23,6 +24,8 @@ function register(RED: NodeAPI): void {
     const config = readConfig(def, RED.settings as unknown as DataDirSettings);
     const store = batchStoreOf(RED, def.store);
     const handOffs = new OneAtATime();
+    // Parking-lot parks only files in a registered batch folder, and only while this node runs.
+    const unregisterProcessingFolder = registerBatchFolder(config.folders.processing);
     let lastHandedOn: string | undefined;
     // Kept so that the store turning ready does not paint "watching" over a folder that is missing.
     let pollProblem: string | undefined;
@@ -125,6 +128,7 @@ function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       stopWatchingStore?.();
+      unregisterProcessingFolder();
       (async () => {
         await watcher?.stop();
         await handOffs.idle();
