@@ -10,3 +10,4 @@ export { duplicateLookupIn, type DuplicateLookup } from './duplicate-lookup';
 export { persistFile, type PersistFolders, type PersistSource, type PersistOptions } from './persist-file';
 export { issueFileReference, verifyFileReference } from './issued-references';
 export { registerBatchFolder, registeredBatchFolders, isBatchFolder, isInBatchFolder, realFolder } from './batch-folders';
+export { contentDisposition, asciiFileName, csvDownloadHeaders } from './content-disposition';

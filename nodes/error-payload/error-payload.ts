@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { runErrorPayloadAction, type ErrorPayloadActionResult } from '../../lib/corrections';
 import { InvalidRequestError } from '../../lib/errors';
-import { registerBatchFolder } from '../../lib/files';
+import { csvDownloadHeaders, registerBatchFolder } from '../../lib/files';
 import { batchStoreOf, watchStore } from '../../lib/node-red/batch-store-node';
 import { actorOf, failMessage } from '../../lib/node-red/fail-message';
 import { resolveFolder } from '../../lib/node-red/folders';
@@ -14,7 +14,7 @@ interface ErrorPayloadDef extends NodeDef {
   quote: string;
 }
 
-type ErrorPayloadMessage = NodeMessageInFlow & { filename?: string; parentBatchId?: number; rows?: number };
+type ErrorPayloadMessage = NodeMessageInFlow & { filename?: string; parentBatchId?: number; rows?: number; headers?: Record<string, string> };
 
 /** A short line under the node saying what the last action did. */
 function describeResult({ action, result }: ErrorPayloadActionResult): string {
@@ -64,6 +64,8 @@ function register(RED: NodeAPI): void {
               msg.filename = answer.result.fileName;
               msg.parentBatchId = answer.result.parentBatchId;
               msg.rows = answer.result.rows;
+              // For an http response node: the name goes into Content-Disposition safely (RFC 6266), whatever it holds.
+              msg.headers = { ...msg.headers, ...csvDownloadHeaders(answer.result.fileName) };
             } else {
               msg.payload = answer.result;
             }
