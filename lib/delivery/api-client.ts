@@ -2,8 +2,9 @@
 // limit shared by all its callers, and a timeout over each whole request.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { Agent, Pool } from 'undici';
+import { Agent, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { ApiRequest, ApiResponse, EndpointConfig } from './api-types';
+import type { Outcome } from './classify';
 import { ConcurrencyGate } from './concurrency-gate';
 import { joinPath, parseBaseUrl, type BaseUrl } from './endpoint-url';
 import { EndpointConfigError, RequestCancelledError } from './errors';
@@ -11,6 +12,8 @@ import { hasHeader, mergeHeaders, staticAuthHeader, type HeaderSet } from './hea
 import { OAuth2TokenProvider } from './oauth2-token-provider';
 import { RateLimiter } from './rate-limiter';
 import { readCappedBody } from './read-capped-body';
+import { chooseProxy, secretsOfProxy, type ChosenProxy } from './proxy';
+import { SecretRedactor, secretsOfAuth } from './redact-secrets';
 import { transportError } from './transport-error';
 
 export type { ApiRequest, ApiResponse, EndpointAuth, EndpointConfig } from './api-types';
@@ -20,32 +23,31 @@ const CLOSE_GRACE_MS = 5_000;
 
 export class ApiClient {
   private readonly base: BaseUrl;
-  private readonly pool: Pool;
+  private readonly pool: Dispatcher;
   private readonly gate: ConcurrencyGate;
   private readonly rateLimiter?: RateLimiter;
   private readonly staticAuth: HeaderSet;
-  private readonly tokenAgent?: Agent;
+  private readonly tokenAgent?: Dispatcher;
   private readonly tokens?: OAuth2TokenProvider;
+  private readonly redactor: SecretRedactor;
 
   constructor(private readonly config: EndpointConfig) {
     assertUsable(config);
+    this.redactor = new SecretRedactor([...secretsOfAuth(config.auth), ...secretsOfProxy(config.proxy)]);
     this.base = parseBaseUrl(config.baseUrl);
     // The connect options carry the TLS settings (ca, client certificate, servername, rejectUnauthorized).
     const connect = { ...config.tls, timeout: config.timeoutMs };
-    this.pool = new Pool(this.base.origin, {
-      connections: config.connections,
-      pipelining: 1,
-      headersTimeout: config.timeoutMs,
-      bodyTimeout: config.timeoutMs,
-      connect,
-    });
+    const poolOptions = { connections: config.connections, pipelining: 1, headersTimeout: config.timeoutMs, bodyTimeout: config.timeoutMs };
+    const proxy = chooseProxy(this.base.origin, config.proxy);
+    this.pool = proxy ? proxyAgent(proxy, { ...poolOptions, tls: config.tls, timeoutMs: config.timeoutMs }) : new Pool(this.base.origin, { ...poolOptions, connect });
     this.gate = new ConcurrencyGate(config.connections);
     if (config.rateLimitPerSecond && config.rateLimitPerSecond > 0) this.rateLimiter = new RateLimiter(config.rateLimitPerSecond);
     this.staticAuth = staticAuthHeader(config.auth);
     if (config.auth.type === 'oauth2') {
       // The token endpoint may live on another host; it gets the same TLS settings (corporate CA, mTLS).
-      this.tokenAgent = new Agent({ connections: 2, connect });
-      this.tokens = new OAuth2TokenProvider(config.auth, { dispatcher: this.tokenAgent, timeoutMs: config.timeoutMs });
+      const tokenProxy = chooseProxy(config.auth.tokenUrl, config.proxy);
+      this.tokenAgent = tokenProxy ? proxyAgent(tokenProxy, { connections: 2, tls: config.tls, timeoutMs: config.timeoutMs }) : new Agent({ connections: 2, connect });
+      this.tokens = new OAuth2TokenProvider(config.auth, { dispatcher: this.tokenAgent, timeoutMs: config.timeoutMs, redactor: this.redactor });
     }
   }
 
@@ -54,12 +56,38 @@ export class ApiClient {
     return `${this.base.origin}${joinPath(this.base.pathPrefix, path)}`;
   }
 
+  /** A text with this endpoint's secrets (and the tokens derived from them) replaced by [redacted]. */
+  redact(text: string): string {
+    return this.redactor.redact(text);
+  }
+
+  /** The outcome with its error and detail redacted: what a downstream said, decoded from its JSON, too. */
+  redactOutcome(outcome: Outcome): Outcome {
+    if (outcome.kind === 'success') return outcome;
+    const clean = { ...outcome, error: this.redactor.redact(outcome.error) };
+    if (outcome.detail !== undefined) clean.detail = this.redactor.redact(outcome.detail);
+    return clean;
+  }
+
   /**
    * Sends one request and reads its answer. Any HTTP status resolves (classify.ts judges it); a
-   * timeout, a failed connection or the caller's abort reject with a typed error.
-   * With OAuth2 a 401 means the token was revoked or expired early: one retry with a fresh token.
+   * timeout, a failed connection or the caller's abort reject with a typed error. A refusal's body and
+   * headers, and any error, come back with the endpoint's secrets redacted: a downstream that echoes the
+   * Authorization header cannot get them stored or shown.
    */
   async request(req: ApiRequest): Promise<ApiResponse> {
+    try {
+      const response = await this.authorizedRequest(req);
+      // A 2xx answer is data the flow goes on with (target keys, item results), passed on as it came.
+      if (response.status >= 200 && response.status < 300) return response;
+      return { ...response, body: this.redactor.redact(response.body), headers: this.redactor.redactHeaders(response.headers) };
+    } catch (error) {
+      throw this.redactor.redactError(error);
+    }
+  }
+
+  /** With OAuth2 a 401 means the token was revoked or expired early: one retry with a fresh token. */
+  private async authorizedRequest(req: ApiRequest): Promise<ApiResponse> {
     if (!this.tokens) return this.send(req, this.staticAuth);
     const token = await this.accessToken(req);
     const response = await this.send(req, { Authorization: `Bearer ${token}` });
@@ -124,7 +152,7 @@ export class ApiClient {
     req.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const startedAt = performance.now();
     try {
-      const response = await this.pool.request({ method: method as never, path, headers, body: req.body, signal: abort });
+      const response = await this.pool.request({ origin: this.base.origin, method: method as never, path, headers, body: req.body, signal: abort });
       const body = await readCappedBody(response.body);
       return { status: response.statusCode, headers: response.headers, body, durationMs: Math.round(performance.now() - startedAt) };
     } catch (error) {
@@ -135,6 +163,23 @@ export class ApiClient {
       release();
     }
   }
+}
+
+/**
+ * Requests through an HTTP proxy: to an http:// API as absolute-form requests (`POST http://host/path`),
+ * to an https:// one through a CONNECT tunnel, with the endpoint's TLS settings inside it.
+ */
+function proxyAgent(proxy: ChosenProxy, options: { connections: number; pipelining?: number; headersTimeout?: number; bodyTimeout?: number; tls?: EndpointConfig['tls']; timeoutMs: number }): ProxyAgent {
+  const { tls, timeoutMs, ...poolOptions } = options;
+  return new ProxyAgent({
+    ...poolOptions,
+    uri: proxy.uri,
+    ...(proxy.token ? { token: proxy.token } : {}),
+    proxyTunnel: false,
+    requestTls: { ...tls, timeout: timeoutMs },
+    proxyTls: { timeout: timeoutMs },
+    connect: { timeout: timeoutMs },
+  });
 }
 
 /**

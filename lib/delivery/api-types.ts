@@ -1,5 +1,6 @@
 // The shapes an endpoint is configured with and a request/response travel in.
 import type { ConnectionOptions } from 'node:tls';
+import type { ProxyConfig } from './proxy';
 
 export type EndpointAuth =
   | { type: 'none' }
@@ -16,6 +17,8 @@ export interface EndpointConfig {
   connections: number;
   rateLimitPerSecond?: number;
   headers?: Record<string, string>;
+  /** The HTTP proxy for the API and the token endpoint; undefined: direct. */
+  proxy?: ProxyConfig;
 }
 
 export interface ApiRequest {

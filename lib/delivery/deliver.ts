@@ -47,6 +47,8 @@ export async function deliver(client: ApiClient, request: ApiRequest, options: D
       cancelled = error instanceof RequestCancelledError;
       outcome = classifyError(error);
     }
+    // The answer was redacted as it came; what classify decoded from its JSON is checked once more.
+    outcome = client.redactOutcome(outcome);
     // A request we cancelled ourselves says nothing about the downstream's health.
     if (outcome.kind === 'success') breaker?.recordSuccess();
     else if (outcome.kind === 'transient' && !cancelled) breaker?.recordTransientFailure();

@@ -10,3 +10,5 @@ export { parseRetryAfter } from './retry-after';
 export { MAX_RESPONSE_BODY_BYTES } from './read-capped-body';
 export { MAX_DETAIL_BYTES } from './describe-response';
 export { EndpointConfigError, RequestTimeoutError, ConnectionFailedError, RequestCancelledError, TokenRequestError } from './errors';
+export { chooseProxy, bypassesProxy, proxyFromEnvironment, type ProxyConfig, type ChosenProxy } from './proxy';
+export { SecretRedactor, REDACTED } from './redact-secrets';

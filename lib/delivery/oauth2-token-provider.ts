@@ -7,6 +7,7 @@ import { TokenRequestError } from './errors';
 import { bodyExcerpt, describeAnswer, downstreamError, parseJson } from './describe-response';
 import { basicCredentials } from './headers';
 import { readCappedBody } from './read-capped-body';
+import type { SecretRedactor } from './redact-secrets';
 import { errorCode } from './transport-error';
 
 export type OAuth2Auth = Extract<EndpointAuth, { type: 'oauth2' }>;
@@ -28,7 +29,7 @@ export class OAuth2TokenProvider {
 
   constructor(
     private readonly auth: OAuth2Auth,
-    private readonly options: { dispatcher: Dispatcher; timeoutMs: number },
+    private readonly options: { dispatcher: Dispatcher; timeoutMs: number; redactor?: SecretRedactor },
   ) {}
 
   /** A valid access token: the cached one, or the one being fetched for everybody right now. */
@@ -36,6 +37,10 @@ export class OAuth2TokenProvider {
     if (this.cached && performance.now() < this.cached.renewAt) return this.cached.value;
     this.pending ??= this.fetchToken()
       .then((fetched) => (this.cached = fetched))
+      // A token endpoint that echoes the client secret must not get it into an error payload.
+      .catch((error: unknown) => {
+        throw this.options.redactor ? this.options.redactor.redactError(error) : error;
+      })
       .finally(() => {
         this.pending = undefined;
       });
@@ -87,6 +92,8 @@ export class OAuth2TokenProvider {
     if (typeof answer.access_token !== 'string' || !answer.access_token) {
       throw new TokenRequestError(tokenUrl, `HTTP ${status} without an access_token`, { transient: false, status, detail: bodyExcerpt(text) });
     }
+    // Known before anyone can send it: an API that echoes it back gets it redacted from the first answer.
+    this.options.redactor?.addToken(answer.access_token);
     return { value: answer.access_token, renewAt: renewTime(requestedAt, answer.expires_in) };
   }
 }

@@ -18,6 +18,11 @@ export interface FileReference {
    * re-check (inside the registering transaction) finds that another batch got the same content first.
    */
   duplicatesFolder?: string;
+  /**
+   * The proof that this runtime issued the reference (lib/files/issued-references.ts): parking-lot parks
+   * no file reference without it, so a message cannot make us read or move a file nobody handed us.
+   */
+  signature?: string;
 }
 
 /** A file whose content is already parked as a batch: it now lies in the duplicates folder, and nothing was registered. */

@@ -8,3 +8,6 @@ export { globToRegExp, fileNameMatcher, isUnfinishedName } from './file-pattern'
 export { InboundWatcher, type InboundWatcherOptions, type StableFile } from './watch-inbound';
 export { duplicateLookupIn, type DuplicateLookup } from './duplicate-lookup';
 export { persistFile, type PersistFolders, type PersistSource, type PersistOptions } from './persist-file';
+export { issueFileReference, verifyFileReference } from './issued-references';
+export { registerBatchFolder, registeredBatchFolders, isBatchFolder, isInBatchFolder, realFolder } from './batch-folders';
+export { contentDisposition, asciiFileName, csvDownloadHeaders } from './content-disposition';

@@ -4,6 +4,7 @@ import { describeError, FileRefusedError, InvalidRequestError } from '../errors'
 import type { DuplicateLookup } from './duplicate-lookup';
 import type { DuplicateFile, FileReference } from './file-reference';
 import { hashBuffer, hashFile, type ContentHash } from './hash-file';
+import { issueFileReference } from './issued-references';
 import { moveFile, writeIntoFolder } from './move-file';
 import { resolveInboundPath } from './safe-path';
 
@@ -33,11 +34,17 @@ function empty(fileName: string): FileRefusedError {
   return new FileRefusedError('EMPTY_FILE', fileName, `file "${fileName}" is empty (0 bytes): nothing to process, left where it was`);
 }
 
-/** An upload's name becomes a file name in our folders: it must be a plain name, never a path. */
+/**
+ * An upload's name becomes a file name in our folders: it must be a plain name, never a path, and without
+ * control characters (CR/LF in a name would break every header, log line and CSV cell it goes into).
+ */
 function checkUploadName(fileName: string): void {
   const plain = typeof fileName === 'string' && fileName.trim() !== '' && !/[/\\\0]/.test(fileName) && fileName !== '.' && fileName !== '..';
   if (!plain) {
     throw new FileRefusedError('INVALID_FILE_NAME', String(fileName), `upload name ${JSON.stringify(fileName)} is refused: it must be a plain file name, without folders`);
+  }
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(fileName)) {
+    throw new FileRefusedError('INVALID_FILE_NAME', fileName, `upload name ${JSON.stringify(fileName)} is refused: it contains control characters (such as a line break)`);
   }
 }
 
@@ -102,7 +109,7 @@ export async function persistFile(source: PersistSource, options: PersistOptions
   }
   const processing = path.resolve(folders.processing);
   const finalPath = await place(processing);
-  return {
+  return issueFileReference({
     kind: 'file',
     fileName: path.basename(finalPath),
     folder: processing,
@@ -113,5 +120,5 @@ export async function persistFile(source: PersistSource, options: PersistOptions
     groupType,
     allowDuplicates,
     duplicatesFolder: path.resolve(folders.duplicates),
-  };
+  });
 }

@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { ConnectionOptions } from 'node:tls';
-import { ApiClient, EndpointConfigError, type EndpointAuth, type EndpointConfig } from '../delivery';
+import { ApiClient, EndpointConfigError, proxyFromEnvironment, type EndpointAuth, type EndpointConfig, type ProxyConfig } from '../delivery';
 
 export type AuthType = EndpointAuth['type'];
 
@@ -13,6 +13,8 @@ export interface ApiEndpointDef extends NodeDef {
   scope: string;
   audience: string;
   tls: string;
+  /** The id of a Node-RED `http proxy` config node; '' for the environment's HTTP_PROXY / HTTPS_PROXY / NO_PROXY. */
+  proxy?: string;
   timeout: string | number;
   connections: string | number;
   rateLimit: string | number;
@@ -44,6 +46,12 @@ interface TlsConfigNode extends Node {
   addTLSOptions(options: ConnectionOptions): void;
 }
 
+/** Node-RED's core `http proxy` config node. */
+interface HttpProxyNode extends Node<{ username?: string; password?: string }> {
+  url?: string;
+  noproxy?: string[];
+}
+
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONNECTIONS = 10;
 export const DEFAULT_API_KEY_HEADER = 'X-API-Key';
@@ -57,6 +65,24 @@ export function endpointConfig(RED: NodeAPI, def: ApiEndpointDef, credentials: A
     connections: Math.floor(positiveNumber(def.connections, DEFAULT_CONNECTIONS)),
     rateLimitPerSecond: positiveNumber(def.rateLimit, 0),
     headers: parseExtraHeaders(def.headers),
+    proxy: proxySettings(RED, def.proxy),
+  };
+}
+
+/** The chosen `http proxy` node's settings, else the environment's, as the core http request node does. */
+export function proxySettings(RED: NodeAPI, proxyId: string | undefined, env: NodeJS.ProcessEnv = process.env): ProxyConfig | undefined {
+  if (!proxyId) return proxyFromEnvironment(env);
+  const proxyNode = RED.nodes.getNode(proxyId) as HttpProxyNode | null;
+  // Going direct where a proxy was chosen would fail later and less clearly, or bypass a policy.
+  if (!proxyNode) throw new EndpointConfigError(`the HTTP proxy configuration ${proxyId} does not exist`);
+  const url = (proxyNode.url ?? '').trim();
+  if (!url) throw new EndpointConfigError(`the HTTP proxy configuration ${proxyNode.name || proxyId} has no URL`);
+  return {
+    httpUrl: url,
+    httpsUrl: url,
+    noProxy: Array.isArray(proxyNode.noproxy) ? proxyNode.noproxy : [],
+    username: proxyNode.credentials?.username || undefined,
+    password: proxyNode.credentials?.password || undefined,
   };
 }
 

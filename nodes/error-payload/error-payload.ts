@@ -1,5 +1,6 @@
 import type { NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { runErrorPayloadAction, type CsvFormat, type ErrorPayloadActionResult } from '../../lib/corrections';
+import { csvDownloadHeaders, registerBatchFolder } from '../../lib/files';
 import { batchView, errorPayloadView, eventView } from '../../lib/messages';
 import { resolveFolder } from '../../lib/node-red/config-values';
 import { registerFlowNode, type FlowNodeContext, type Send } from '../../lib/node-red/flow-node';
@@ -16,7 +17,7 @@ interface ErrorPayloadConfig {
   csv: CsvFormat;
 }
 
-type ErrorPayloadMessage = NodeMessageInFlow & { filename?: string; parentBatchId?: number; rows?: number };
+type ErrorPayloadMessage = NodeMessageInFlow & { filename?: string; parentBatchId?: number; rows?: number; headers?: Record<string, string> };
 
 /** A short line under the node saying what the last action did: a catalog key and its parameters. */
 function describeResult({ action, result }: ErrorPayloadActionResult): [string, Record<string, string | number>?] {
@@ -62,7 +63,10 @@ function resultView(answer: ErrorPayloadActionResult): unknown {
 function start(context: FlowNodeContext<ErrorPayloadConfig>) {
   const { store, config } = context;
   let shown: [string, Record<string, string | number>?] = ['status.idle'];
+  // Replay files are written there and read by a row-processor, which reads only registered folders.
+  const unregisterProcessingFolder = registerBatchFolder(config.processingFolder);
   return {
+    stop: unregisterProcessingFolder,
     showReady: () => context.status('ok', ...shown),
     async input(incoming: NodeMessageInFlow, send: Send) {
       const msg = incoming as ErrorPayloadMessage;
@@ -75,6 +79,8 @@ function start(context: FlowNodeContext<ErrorPayloadConfig>) {
         msg.filename = answer.result.fileName;
         msg.parentBatchId = answer.result.parentBatchId;
         msg.rows = answer.result.rows;
+        // For an http response node: the name goes into Content-Disposition safely (RFC 6266), whatever it holds.
+        msg.headers = { ...msg.headers, ...csvDownloadHeaders(answer.result.fileName) };
       }
       msg.payload = resultView(answer);
       shown = describeResult(answer);

@@ -4,6 +4,7 @@ import {
   duplicateLookupIn,
   InboundWatcher,
   persistFile,
+  registerBatchFolder,
   type DuplicateFile,
   type DuplicateLookup,
   type FileReference,
@@ -21,6 +22,8 @@ function start(context: FlowNodeContext<FilePersisterConfig>) {
   const { node, config, text } = context;
   const store = context.store as FlowNodeContext<FilePersisterConfig>['store'] | undefined;
   const handOffs = new OneAtATime();
+  // Parking-lot parks only files in a registered batch folder, and only while this node runs.
+  const unregisterProcessingFolder = registerBatchFolder(config.folders.processing);
   let lastHandedOn: string | undefined;
   // Kept so that the store turning ready does not paint "watching" over a folder that is missing.
   let pollProblem: string | undefined;
@@ -108,6 +111,7 @@ function start(context: FlowNodeContext<FilePersisterConfig>) {
     async stop() {
       await watcher?.stop();
       await handOffs.idle();
+      unregisterProcessingFolder();
     },
   };
 }

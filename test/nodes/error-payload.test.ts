@@ -182,7 +182,7 @@ describe('examples/admin-api.json', () => {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();
-      return { status: response.status, type: response.headers.get('content-type') ?? '', text, json: () => JSON.parse(text) };
+      return { status: response.status, type: response.headers.get('content-type') ?? '', disposition: response.headers.get('content-disposition') ?? '', text, json: () => JSON.parse(text) };
     };
     return { store, call, close: () => new Promise((resolve) => server.close(resolve)) };
   }
@@ -223,6 +223,8 @@ describe('examples/admin-api.json', () => {
       assert.equal(exported.text.split('\r\n')[0], 'employeeNumber,iban,bsync_row_number,bsync_error');
       assert.equal(exported.text.split('\r\n').filter(Boolean).length, 2, 'only row 3 is still NEW');
 
+      assert.equal(exported.disposition, `attachment; filename="bank.replay-${batch.id}.csv"; filename*=UTF-8''bank.replay-${batch.id}.csv`);
+
       const replay = await call('POST', `/bsync/batches/${batch.id}/replay`, { reason: 'payroll fixed' });
       assert.equal(replay.status, 201);
       assert.deepEqual([replay.json().batch.status, replay.json().batch.parentBatchId, replay.json().rows], ['RETRY', batch.id, 1]);
@@ -231,6 +233,23 @@ describe('examples/admin-api.json', () => {
       assert.deepEqual([detail.status, detail.json().batchStatistics.replayBatchIds], [200, [replay.json().batch.id]]);
       const actors = (await store.use((db) => listEvents(db, { batchId: batch.id }))).filter((e) => e.actor !== OWNER && e.actor !== 'test').map((e) => [e.action, e.actor]);
       assert.deepEqual(actors, [['corrected', 'admin'], ['ready', 'admin'], ['discarded', 'admin'], ['exported', 'admin'], ['replayed', 'admin']]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('exports a batch whose file name holds quotes, a semicolon, CR/LF and umlauts as one safe Content-Disposition (RFC 6266)', async () => {
+    const { store, call, close } = await deployExample();
+    try {
+      const fileName = 'Geh\u00e4lter "M\u00e4rz"; x\r\nSet-Cookie: admin=1.csv';
+      const { batch } = await store.use((db) => failedBatch(db, { totalRows: 1, fileName, failures: [{ row: 1 }] }));
+      const exported = await call('GET', `/bsync/batches/${batch.id}/errors.csv`);
+      assert.equal(exported.status, 200);
+      assert.match(exported.type, /^text\/csv; charset=utf-8$/);
+      const match = /^attachment; filename="([^"\\;%\r\n]*)"; filename\*=UTF-8''([A-Za-z0-9!#$&+\-.^_`|~%]+)$/.exec(exported.disposition);
+      assert.ok(match, `a well-formed header, got ${JSON.stringify(exported.disposition)}`);
+      assert.equal(decodeURIComponent(match[2]), `Geh\u00e4lter "M\u00e4rz"; x\r\nSet-Cookie: admin=1.replay-${batch.id}.csv`, 'the exact name in filename*');
+      assert.equal(match[1], `Geh_lter _M_rz__ x__Set-Cookie: admin=1.replay-${batch.id}.csv`);
     } finally {
       await close();
     }

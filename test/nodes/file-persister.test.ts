@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { hashBuffer, type FileReference } from '../../lib/files';
+import { hashBuffer, registeredBatchFolders, type FileReference } from '../../lib/files';
 import type { BatchStoreNode } from '../../lib/node-red/batch-store-node';
-import { registerBatch } from '../../lib/store';
+import { listBatches, registerBatch } from '../../lib/store';
 import batchStore from '../../nodes/batch-store/batch-store';
 import filePersister from '../../nodes/file-persister/file-persister';
+import parkingLot from '../../nodes/parking-lot/parking-lot';
 import { readConfig } from '../../nodes/file-persister/config';
 import { readFileRequest } from '../../nodes/file-persister/file-request';
 import { eventually, helper, lastStatus, loadFlow, unloadFlow } from '../support/node-red';
@@ -109,6 +110,53 @@ describe('file-persister node', () => {
     assert.equal((msg as unknown as { requestId: string }).requestId, 'kept', 'the input message travels on');
     assert.equal((msg as unknown as { topic: string }).topic, 'file', 'with the topic of the protocol: a file reference');
     assert.equal(fs.existsSync(path.join(where.inbound, 'bank.csv')), false);
+  });
+
+  it('hands on references parking-lot parks; a reference made up in the flow is refused there, its file neither read nor moved', async () => {
+    const where = workspace();
+    await loadFlow(
+      [batchStore, filePersister, parkingLot],
+      [
+        { id: 'f1', type: 'tab', label: 'test' },
+        { id: 's1', type: 'batch-store', client: 'sqlite', filename: where.database },
+        {
+          id: 'fp', z: 'f1', type: 'file-persister', store: 's1', inbound: where.inbound, processing: where.processing, duplicates: where.duplicates,
+          pattern: '*.csv', pollInterval: 0, stableTime: 0, groupType: 'employee-bank-connections', allowDuplicates: false, wires: [['lot']],
+        },
+        { id: 'lot', z: 'f1', type: 'parking-lot', store: 's1', groupType: '', groupId: '', groupPattern: '', parkingMinutes: 0, priority: 0, wires: [['out']] },
+        { id: 'out', z: 'f1', type: 'helper' },
+        { id: 'c1', z: 'f1', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', z: 'f1', type: 'helper' },
+      ],
+    );
+    const parked: Record<string, unknown>[] = [];
+    const caught: Received[] = [];
+    helper.getNode('out').on('input', (msg: unknown) => parked.push(msg as Record<string, unknown>));
+    helper.getNode('caught').on('input', (msg: unknown) => caught.push(msg as Received));
+    const store = helper.getNode('s1') as unknown as BatchStoreNode;
+    await eventually(() => store.connection.state === 'ready', 'the batch store');
+    assert.ok(registeredBatchFolders().includes(where.processing), 'the processing folder is a batch folder while the node runs');
+
+    fs.writeFileSync(path.join(where.inbound, 'bank.csv'), CSV);
+    (helper.getNode('fp') as unknown as Spied).receive({ filename: 'bank.csv' });
+    const [first] = await eventually(() => parked.length > 0 && parked, 'the parked batch');
+    assert.deepEqual([(first.payload as { kind: string }).kind, (first.payload as { fileName: string }).fileName], ['file', 'bank.csv']);
+
+    // The same shape, aimed at a file in the inbound folder, straight from a flow.
+    const planted = path.join(where.inbound, 'planted.csv');
+    fs.writeFileSync(planted, CSV);
+    (helper.getNode('lot') as unknown as Spied).receive({
+      payload: { kind: 'file', fileName: 'planted.csv', folder: where.inbound, path: planted, sha256: hashBuffer(Buffer.from(CSV)).sha256, size: Buffer.byteLength(CSV) },
+    });
+    const [refusal] = await eventually(() => caught.length > 0 && caught, 'the refusal at the Catch node');
+    assert.match(refusal.error?.message ?? '', /"planted\.csv" .* is refused: it was not issued by a file-persister of this runtime/);
+    assert.equal(fs.readFileSync(planted, 'utf8'), CSV, 'the file stays where it was');
+    assert.equal(fs.existsSync(path.join(where.processing, 'planted.csv')), false);
+    const batches = await store.use((db) => listBatches(db));
+    assert.deepEqual(batches.batches.map((batch) => batch.file_name), ['bank.csv'], 'only the handed-on file was parked');
+
+    await unloadFlow();
+    assert.equal(registeredBatchFolders().includes(where.processing), false, 'no longer a batch folder once the node stopped');
   });
 
   it('writes an uploaded Buffer into processing without overwriting a file of the same name', async () => {

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { NodeMessage } from 'node-red';
+import { issueFileReference, registerBatchFolder } from '../../lib/files';
 import type { BatchStoreNode } from '../../lib/node-red/batch-store-node';
 import type { FileReference } from '../../lib/parking';
 import type { BatchView } from '../../lib/messages';
-import { getBatch, listEvents } from '../../lib/store';
+import { getBatch, listBatches, listEvents, type BatchRow } from '../../lib/store';
 import batchStore from '../../nodes/batch-store/batch-store';
 import parkingLot from '../../nodes/parking-lot/parking-lot';
 import { eventually, helper, lastStatus, loadFlow, unloadFlow } from '../support/node-red';
@@ -40,8 +41,9 @@ async function deploy(config: Record<string, unknown> = {}): Promise<{ lot: Test
   return { lot: helper.getNode('lot') as unknown as TestNode, out, caught, store: helper.getNode('s1') as unknown as BatchStoreNode };
 }
 
+/** As a file-persister of this process, whose processing folder is /data/processing, hands it on. */
 function fileReference(fileName = 'employee-bank-connections_acme_20261122.csv'): FileReference {
-  return { kind: 'file', fileName, folder: '/data/processing', path: `/data/processing/${fileName}`, sha256: 'ab'.repeat(32), size: 321, receivedAt: Date.now() };
+  return issueFileReference({ kind: 'file', fileName, folder: '/data/processing', path: `/data/processing/${fileName}`, sha256: 'ab'.repeat(32), size: 321, receivedAt: Date.now() });
 }
 
 async function ask(lot: TestNode, out: Message[], msg: Record<string, unknown>): Promise<Message> {
@@ -51,7 +53,14 @@ async function ask(lot: TestNode, out: Message[], msg: Record<string, unknown>):
 }
 
 describe('parking-lot node', () => {
-  afterEach(unloadFlow);
+  let unregisterFolder: () => void = () => {};
+  beforeEach(() => {
+    unregisterFolder = registerBatchFolder('/data/processing');
+  });
+  afterEach(async () => {
+    unregisterFolder();
+    await unloadFlow();
+  });
 
   it('parks a file reference: the batch view (camelCase, ISO times) in msg.payload, and says so under the node', async () => {
     const { lot, out } = await deploy({ groupPattern: '^[a-z-]+_(?<groupId>\\w+)_\\d{8}\\.csv$', parkingMinutes: 5 });
@@ -130,5 +139,25 @@ describe('parking-lot node', () => {
     lot.receive({ payload: fileReference() });
     const error = await eventually(() => caught[0], 'the configuration error to be caught');
     assert.match((error.error as { message: string }).message, /group pattern \^\(\[a-z\]\+\)\\\.csv\$ has no named group/);
+  });
+
+  it('refuses a file reference a flow made up (here to /etc/passwd-like data): Catch gets why, nothing parked or moved', async () => {
+    const { lot, out, caught, store } = await deploy();
+    const outside = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-outside-')));
+    const secret = path.join(outside, 'passwd');
+    fs.writeFileSync(secret, 'root:x:0:0:root:/root:/bin/bash\n');
+    lot.receive({ payload: { kind: 'file', fileName: 'passwd', folder: outside, path: secret, sha256: 'c'.repeat(64), size: 32 } });
+    const forged = await eventually(() => caught[0], 'the forged reference to be caught');
+    assert.match((forged.error as { message: string }).message, /file reference "passwd" .* is refused: it was not issued by a file-persister of this runtime.*nothing was read or moved/);
+    // A real reference edited to point elsewhere loses its proof.
+    lot.receive({ payload: { ...fileReference(), folder: outside, fileName: 'passwd', path: secret } });
+    const edited = await eventually(() => caught[1], 'the edited reference to be caught');
+    assert.match((edited.error as { message: string }).message, /it was changed after a file-persister of this runtime issued it/);
+    assert.equal(out.length, 0, 'nothing sent on');
+    assert.equal(lastStatus(lot).fill, 'red');
+    const listed = await store.use((db) => listBatches(db));
+    assert.equal(listed.total, 0, 'no batch parked');
+    assert.equal(fs.readFileSync(secret, 'utf8'), 'root:x:0:0:root:/root:/bin/bash\n');
+    assert.deepEqual(fs.readdirSync(outside), ['passwd'], 'the file was not moved');
   });
 });

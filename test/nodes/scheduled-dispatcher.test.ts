@@ -143,13 +143,13 @@ describe('scheduled-dispatcher node', () => {
       return status.fill === 'red' && /Invalid value for minute: 61/.test(status.text ?? '');
     }, "a red status with croner's reason");
     const status = await ask({ topic: 'status' });
-    assert.equal(status.next_run, null);
+    assert.equal(status.nextRun, null);
   });
 
   it('fires on its cron schedule', { timeout: 15_000 }, async () => {
     const { claimed, park } = await deploy({ cron: '*/1 * * * * *' });
     const [id] = await park(1);
     await eventually(() => claimed.length === 1, 'a message from a cron tick', 2_500);
-    assert.equal((claimed[0].payload as BatchRow).id, id);
+    assert.equal((claimed[0].payload as unknown as BatchView).id, id);
   });
 });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileRefusedError } from '../../../lib/errors';
-import { duplicateLookupIn, hashBuffer, persistFile, type PersistFolders } from '../../../lib/files';
+import { duplicateLookupIn, hashBuffer, persistFile, registerBatchFolder, verifyFileReference, type FileReference, type PersistFolders } from '../../../lib/files';
 import { registerBatch, type Store } from '../../../lib/store';
 import { openTestStore } from '../../support/stores';
 
@@ -39,6 +39,7 @@ describe('persistFile', () => {
     fs.writeFileSync(path.join(where.inbound, 'bank.csv'), CSV);
     const result = await persistFile({ path: 'bank.csv' }, { folders: where, groupType: 'hr', allowDuplicates: false, findDuplicate: duplicateLookupIn(store), now: () => 42 });
     assert.equal(result.kind, 'file');
+    const { signature } = result as FileReference;
     assert.deepEqual(result, {
       kind: 'file',
       fileName: 'bank.csv',
@@ -50,7 +51,17 @@ describe('persistFile', () => {
       groupType: 'hr',
       allowDuplicates: false,
       duplicatesFolder: where.duplicates,
+      signature,
     });
+    // Signed by this process, so parking-lot can tell it from a reference a flow made up.
+    const unregister = registerBatchFolder(where.processing);
+    try {
+      assert.doesNotThrow(() => verifyFileReference(result as FileReference));
+      assert.throws(() => verifyFileReference({ ...(result as FileReference), size: 1 }), { code: 'UNTRUSTED_FILE_REFERENCE' });
+    } finally {
+      unregister();
+    }
+    assert.throws(() => verifyFileReference(result as FileReference), { code: 'UNTRUSTED_FILE_REFERENCE', message: /not a batch folder/ });
     assert.equal(fs.readFileSync(result.path, 'utf8'), CSV);
     assert.equal(fs.existsSync(path.join(where.inbound, 'bank.csv')), false);
   });
@@ -152,5 +163,20 @@ describe('persistFile', () => {
     await assert.rejects(persistFile({ data: Buffer.from('x'), fileName: '../evil.csv' }, { folders: where, groupType: 'hr', allowDuplicates: true }), refused('INVALID_FILE_NAME'));
     await assert.rejects(persistFile({ data: Buffer.alloc(0), fileName: 'empty.csv' }, { folders: where, groupType: 'hr', allowDuplicates: true }), refused('EMPTY_FILE'));
     assert.equal(fs.existsSync(where.processing), false);
+  });
+
+  it('refuses an upload whose name has control characters, which would break a header or a log line', async () => {
+    const where = folders();
+    for (const fileName of ['bank.csv\r\nSet-Cookie: x=1', 'bank\n.csv', 'bank\t.csv', 'bank\u0085.csv', 'bank\u001b[31m.csv']) {
+      await assert.rejects(persistFile({ data: Buffer.from(CSV), fileName }, { folders: where, groupType: 'hr', allowDuplicates: true }), (error: unknown) => {
+        refused('INVALID_FILE_NAME')(error);
+        assert.match((error as Error).message, /contains control characters/);
+        return true;
+      });
+    }
+    assert.equal(fs.existsSync(where.processing), false, 'nothing written');
+    // Quotes, semicolons and non-ASCII letters are fine in a name: headers quote them (see content-disposition).
+    const kept = await persistFile({ data: Buffer.from(CSV), fileName: 'Gehälter "März"; final.csv' }, { folders: where, groupType: 'hr', allowDuplicates: true });
+    assert.equal(kept.fileName, 'Gehälter "März"; final.csv');
   });
 });

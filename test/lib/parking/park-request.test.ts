@@ -3,34 +3,52 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { InvalidRequestError } from '../../../lib/errors';
+import { FileRefusedError, InvalidRequestError } from '../../../lib/errors';
+import { issueFileReference, registerBatchFolder } from '../../../lib/files';
 import { compileGroupPattern, DuplicateBatchError, parkRequest, type FileReference } from '../../../lib/parking';
 import { getBatch, listBatches, listEvents, type Store } from '../../../lib/store';
 import { describeEachDatabase, openTestStore } from '../../support/stores';
 
 let shaCounter = 0;
+/** A reference as a file-persister of this process issues it: signed, in a registered batch folder. */
 function fileReference(overrides: Partial<FileReference> = {}): FileReference {
   shaCounter += 1;
   const fileName = overrides.fileName ?? 'employee-bank-connections_acme_20261122.csv';
-  return {
+  const folder = overrides.folder ?? '/data/processing';
+  return issueFileReference({
     kind: 'file',
     fileName,
-    folder: '/data/processing',
-    path: `/data/processing/${fileName}`,
+    folder,
+    path: path.join(folder, fileName),
     sha256: shaCounter.toString(16).padStart(64, '0'),
     size: 4096,
     receivedAt: 1_000,
     ...overrides,
-  };
+  });
+}
+
+const unregisterFolders: (() => void)[] = [];
+function batchFolder(folder: string): string {
+  unregisterFolders.push(registerBatchFolder(folder));
+  return folder;
+}
+
+function untrusted(error: unknown): boolean {
+  assert.ok(error instanceof FileRefusedError, `expected a FileRefusedError, got ${String(error)}`);
+  assert.equal(error.code, 'UNTRUSTED_FILE_REFERENCE');
+  assert.match(error.message, /nothing was read or moved/);
+  return true;
 }
 
 describeEachDatabase('parkRequest', (kind) => {
   let store: Store;
   before(async () => {
     store = await openTestStore(kind);
+    batchFolder('/data/processing');
   });
   after(async () => {
     await store.close();
+    for (const unregister of unregisterFolders.splice(0)) unregister();
   });
 
   it('parks a file reference as a NEW file batch with its name, folder, sha256 and size', async () => {
@@ -150,10 +168,10 @@ describeEachDatabase('parkRequest', (kind) => {
 
   it('moves a refused copy into the duplicates folder of its reference, and says where it went', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-parking-'));
-    const processing = path.join(root, 'processing');
+    const processing = batchFolder(path.join(root, 'processing'));
     fs.mkdirSync(processing);
     const sha256 = '9'.repeat(64);
-    const first = await parkRequest(store, { payload: fileReference({ sha256, folder: processing, path: path.join(processing, 'a.csv') }), actor: 't' }, { groupType: 'moved' });
+    const first = await parkRequest(store, { payload: fileReference({ sha256, fileName: 'a.csv', folder: processing }), actor: 't' }, { groupType: 'moved' });
     const copyPath = path.join(processing, 'b.csv');
     fs.writeFileSync(copyPath, 'employeeNumber\nE1\n');
     const duplicatesFolder = path.join(root, 'duplicates');
@@ -186,5 +204,56 @@ describeEachDatabase('parkRequest', (kind) => {
     await assert.rejects(parkRequest(store, { payload: 42, actor: 't' }, { groupType: 'g' }), /msg\.payload must be a file reference, an object, a string or a Buffer, not number/);
     await assert.rejects(parkRequest(store, { payload: { kind: 'file', fileName: 'a.csv' }, actor: 't' }, { groupType: 'g' }), /file reference without folder/);
     await assert.rejects(parkRequest(store, { payload: 'x', priority: 'high', actor: 't' }, { groupType: 'g' }), /priority must be a whole number/);
+  });
+
+  it('refuses a file reference it did not issue, such as one to /etc/passwd: nothing parked, read or moved', async () => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-forged-')));
+    const secret = path.join(root, 'passwd');
+    fs.writeFileSync(secret, 'root:x:0:0:root:/root:/bin/bash\n');
+    const before = (await listBatches(store)).total;
+    const forged = { kind: 'file', fileName: 'passwd', folder: root, path: secret, sha256: 'a'.repeat(64), size: 32, receivedAt: 1 };
+    await assert.rejects(parkRequest(store, { payload: forged, actor: 't' }, { groupType: 'g' }), (error: unknown) => {
+      untrusted(error);
+      assert.match((error as Error).message, /not issued by a file-persister of this runtime/);
+      assert.doesNotMatch((error as Error).message, /root:x/);
+      return true;
+    });
+    // A signature copied from a real reference does not carry over to another file.
+    const real = fileReference();
+    await assert.rejects(parkRequest(store, { payload: { ...real, folder: '/etc', fileName: 'passwd', path: '/etc/passwd' }, actor: 't' }, { groupType: 'g' }), untrusted);
+    await assert.rejects(parkRequest(store, { payload: { ...real, sha256: 'b'.repeat(64) }, actor: 't' }, { groupType: 'g' }), untrusted);
+    await assert.rejects(parkRequest(store, { payload: { ...real, duplicatesFolder: '/etc' }, actor: 't' }, { groupType: 'g' }), untrusted);
+    await assert.rejects(parkRequest(store, { payload: { ...real, path: '/etc/passwd' }, actor: 't' }, { groupType: 'g' }), /its path "\/etc\/passwd" is not its folder and file name/);
+    assert.equal((await listBatches(store)).total, before, 'nothing parked');
+    assert.equal(fs.readFileSync(secret, 'utf8'), 'root:x:0:0:root:/root:/bin/bash\n', 'the file stays where it was');
+  });
+
+  it('refuses a signed reference whose folder, symlinks followed, is not a registered batch folder', async () => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-folders-')));
+    const processing = batchFolder(path.join(root, 'processing'));
+    const elsewhere = path.join(root, 'elsewhere');
+    fs.mkdirSync(processing);
+    fs.mkdirSync(elsewhere);
+    fs.writeFileSync(path.join(elsewhere, 'a.csv'), 'employeeNumber\nE1\n');
+    await assert.rejects(parkRequest(store, { payload: fileReference({ folder: elsewhere, fileName: 'a.csv' }), actor: 't' }, { groupType: 'g' }), (error: unknown) => {
+      untrusted(error);
+      assert.match((error as Error).message, /its folder is not a batch folder of this runtime/);
+      return true;
+    });
+    // A link named like a batch folder but leading elsewhere is judged by where it leads, and the other way round.
+    const leadsOut = path.join(root, 'leads-out');
+    fs.symlinkSync(elsewhere, leadsOut);
+    await assert.rejects(parkRequest(store, { payload: fileReference({ folder: leadsOut, fileName: 'a.csv' }), actor: 't' }, { groupType: 'g' }), untrusted);
+    const leadsIn = path.join(root, 'leads-in');
+    fs.symlinkSync(processing, leadsIn);
+    const parked = await parkRequest(store, { payload: fileReference({ folder: leadsIn, fileName: 'b.csv' }), actor: 't' }, { groupType: 'g' });
+    assert.equal(parked.folder, leadsIn);
+    // A folder whose node stopped is no longer one.
+    const stopped = path.join(root, 'stopped');
+    const unregister = registerBatchFolder(stopped);
+    const issued = fileReference({ folder: stopped, fileName: 'c.csv' });
+    unregister();
+    await assert.rejects(parkRequest(store, { payload: issued, actor: 't' }, { groupType: 'g' }), untrusted);
+    assert.equal(fs.existsSync(path.join(elsewhere, 'a.csv')), true);
   });
 });
