@@ -4,4 +4,3 @@ export { correctPayload, type CorrectionRequest } from './correct-payload';
 export { CorrectionRefusedError } from './correction-refused-error';
 export { replayFailedRows, type ReplayRequest, type Replay } from './replay-failed-rows';
 export { exportFailedRows, type ExportRequest, type ExportedRows, type CsvFormat } from './export-failed-rows';
-export { replayFileName, parentBatchIdFromFileName } from './replay-file-name';

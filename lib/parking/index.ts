@@ -8,4 +8,3 @@ export { asFileReference, locationOf, type FileReference } from './file-referenc
 export { DuplicateBatchError, type DuplicateLocation } from './duplicate-batch-error';
 export { setAsideDuplicate } from './set-aside-duplicate';
 export { parkedBatchView, groupLabel, type ParkedBatchView } from './batch-view';
-export { storeInTransaction } from './store-in-transaction';

@@ -4,7 +4,7 @@ import type { ApiClient } from '../delivery/api-client';
 import { CircuitBreaker } from '../delivery/circuit-breaker';
 import type { Outcome } from '../delivery/classify';
 import { deliver } from '../delivery/deliver';
-import { IDEMPOTENCY_HEADER, idempotencyKey } from '../delivery/idempotency-key';
+import { IDEMPOTENCY_HEADER, idempotencyKey, originBatchId } from '../lineage';
 import { describeError } from '../errors';
 import {
   changeBatchStatus,
@@ -20,7 +20,6 @@ import {
 import { CheckpointTracker, type RowResult } from './checkpoint-tracker';
 import { writeBatchErrorFile } from './error-file-of-batch';
 import { locateBatchFile, moveBatchFile } from './file-locations';
-import { originBatchId } from './origin';
 import { fillPathTemplate } from './path-template';
 import { prepareRow } from './prepare-row';
 import { ReadAhead } from './read-ahead';

@@ -2,6 +2,7 @@
 export * from './tables';
 export { openStore, describeTarget, type Store, type StoreConfig, type Dialect } from './open-store';
 export { writeTransaction, forUpdate } from './transaction';
+export { storeInTransaction } from './store-in-transaction';
 export { recordEvents, type EventInput } from './record-event';
 export { listEvents, type EventFilter } from './list-events';
 export { canBecome, assertBatchTransition } from './batches/batch-transitions';
