@@ -1,9 +1,8 @@
 import { InvalidRequestError } from '../errors';
-import { ERROR_PAYLOAD_STATUSES, MAX_PAGE_SIZE, type ErrorKind, type ErrorPayloadListFilter, type ErrorPayloadStatus } from '../store';
+import { ERROR_KINDS, ERROR_PAYLOAD_STATUSES, MAX_PAGE_SIZE, type ErrorKind, type ErrorPayloadListFilter, type ErrorPayloadStatus } from '../store';
 
 // Reading msg.payload for the error-payload node's actions: what each action needs, or a clear refusal.
 
-const ERROR_KINDS: readonly ErrorKind[] = ['validation', 'mapping', 'permanent', 'transient', 'rejected', 'read'];
 
 type Fields = Record<string, unknown>;
 
