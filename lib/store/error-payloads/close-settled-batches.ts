@@ -6,7 +6,7 @@ import { moveBatches } from '../batches/batch-transitions';
 import { forUpdate } from '../transaction';
 import { OPEN_ERROR_PAYLOAD_STATUSES } from './error-payload-filter';
 
-export const ALL_FAILED_ROWS_SETTLED = 'all-failed-rows-settled' satisfies EventAction;
+const ALL_FAILED_ROWS_SETTLED = 'all-failed-rows-settled' satisfies EventAction;
 
 /**
  * A FAILED batch whose every failed row has since been resolved or discarded has nothing left to fix: it
