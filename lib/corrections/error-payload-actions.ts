@@ -18,7 +18,7 @@ import { correctionOf, idOf, listFilterOf, readyTargetOf, reasonOf, replaySource
 import { exportFailedRows, type CsvFormat, type ExportedRows } from './export-failed-rows';
 import { replayFailedRows, type Replay } from './replay-failed-rows';
 
-export const ERROR_PAYLOAD_ACTIONS = ['list', 'get', 'update', 'ready', 'discard', 'replay', 'export'] as const;
+const ERROR_PAYLOAD_ACTIONS = ['list', 'get', 'update', 'ready', 'discard', 'replay', 'export'] as const;
 export type ErrorPayloadAction = (typeof ERROR_PAYLOAD_ACTIONS)[number];
 
 export interface ErrorPayloadActionRequest {
@@ -42,7 +42,7 @@ export type ErrorPayloadActionResult =
   | { action: 'replay'; result: ({ from: 'errors' } & Replay) | { from: 'original'; batch: BatchRow } }
   | { action: 'export'; result: ExportedRows };
 
-export function isErrorPayloadAction(action: string): action is ErrorPayloadAction {
+function isErrorPayloadAction(action: string): action is ErrorPayloadAction {
   return (ERROR_PAYLOAD_ACTIONS as readonly string[]).includes(action);
 }
 

@@ -1,9 +1,8 @@
 import { InvalidRequestError } from '../errors';
-import { ERROR_PAYLOAD_STATUSES, MAX_PAGE_SIZE, type ErrorKind, type ErrorPayloadListFilter, type ErrorPayloadStatus } from '../store';
+import { ERROR_KINDS, ERROR_PAYLOAD_STATUSES, MAX_PAGE_SIZE, type ErrorKind, type ErrorPayloadListFilter, type ErrorPayloadStatus } from '../store';
 
 // Reading msg.payload for the error-payload node's actions: what each action needs, or a clear refusal.
 
-const ERROR_KINDS: readonly ErrorKind[] = ['validation', 'mapping', 'permanent', 'transient', 'rejected', 'read'];
 
 type Fields = Record<string, unknown>;
 
@@ -42,7 +41,7 @@ export function listFilterOf(payload: unknown): ErrorPayloadListFilter {
 }
 
 /** batchId, groupType, groupId, errorKind: the part of a filter a bulk action may use. */
-export function selectionOf(payload: unknown): Omit<ErrorPayloadListFilter, 'status' | 'limit' | 'offset'> {
+function selectionOf(payload: unknown): Omit<ErrorPayloadListFilter, 'status' | 'limit' | 'offset'> {
   const fields = fieldsOf(payload);
   const selection: Omit<ErrorPayloadListFilter, 'status' | 'limit' | 'offset'> = {};
   if (present(fields.batchId)) {

@@ -3,7 +3,7 @@ import { formatCsvLine } from '../csv/format-line';
 import { InvalidRequestError } from '../errors';
 import { getBatch, recordEvents, writeTransaction, type Store } from '../store';
 import { columnsOfOpenRows, openFailedRows, toErrorFileRow } from './open-failed-rows';
-import { replayFileName } from './replay-file-name';
+import { replayFileName } from '../lineage';
 
 export interface CsvFormat {
   delimiter?: string;

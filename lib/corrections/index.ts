@@ -1,7 +1,6 @@
 // Corrections: an admin's work on failed rows: correct, resend, discard, replay, export.
-export { runErrorPayloadAction, isErrorPayloadAction, ERROR_PAYLOAD_ACTIONS, type ErrorPayloadAction, type ErrorPayloadActionRequest, type ErrorPayloadActionResult } from './error-payload-actions';
+export { runErrorPayloadAction, type ErrorPayloadAction, type ErrorPayloadActionRequest, type ErrorPayloadActionResult } from './error-payload-actions';
 export { correctPayload, type CorrectionRequest } from './correct-payload';
 export { CorrectionRefusedError } from './correction-refused-error';
 export { replayFailedRows, type ReplayRequest, type Replay } from './replay-failed-rows';
 export { exportFailedRows, type ExportRequest, type ExportedRows, type CsvFormat } from './export-failed-rows';
-export { replayFileName, parentBatchIdFromFileName } from './replay-file-name';

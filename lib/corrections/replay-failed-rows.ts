@@ -5,13 +5,12 @@ import { InvalidRequestError } from '../errors';
 import { hashFile } from '../files/hash-file';
 import { moveFile } from '../files/move-file';
 import { tempNameFor } from '../files/free-names';
-import { storeInTransaction } from '../parking/store-in-transaction';
 import { normalizeBatch } from '../store/batches/normalize-batch';
-import { forUpdate, getBatch, recordEvents, registerBatch, writeTransaction, type BatchRow, type Store } from '../store';
+import { forUpdate, getBatch, recordEvents, registerBatch, storeInTransaction, writeTransaction, type BatchRow, type Store } from '../store';
 import type { CsvFormat } from './export-failed-rows';
 import { columnsOfOpenRows, openFailedRows, toErrorFileRow } from './open-failed-rows';
 import { assertNoActiveReplay, assertReplayable } from './replayable-batch';
-import { replayFileName } from './replay-file-name';
+import { replayFileName } from '../lineage';
 
 export interface ReplayRequest {
   batchId: number;

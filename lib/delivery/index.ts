@@ -5,7 +5,6 @@ export { classifyResponse, classifyError, TRANSIENT_STATUSES, type Outcome, type
 export { backoffDelay, RETRY_AFTER_CEILING_MS, type RetryPolicy } from './retry-policy';
 export { CircuitBreaker } from './circuit-breaker';
 export { deliver, type DeliverOptions, type Delivery } from './deliver';
-export { idempotencyKey, parseIdempotencyKey, IDEMPOTENCY_HEADER } from './idempotency-key';
 export { parseRetryAfter } from './retry-after';
 export { MAX_RESPONSE_BODY_BYTES } from './read-capped-body';
 export { MAX_DETAIL_BYTES } from './describe-response';

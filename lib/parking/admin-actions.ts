@@ -14,7 +14,7 @@ import {
 } from '../store';
 import { batchFilterOf, batchIdOf, groupFilterOf } from './admin-request';
 
-export const ADMIN_ACTIONS = ['list', 'get', 'retry', 'cancel', 'stats'] as const;
+const ADMIN_ACTIONS = ['list', 'get', 'retry', 'cancel', 'stats'] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
 export interface AdminRequest {
@@ -35,7 +35,7 @@ export interface BatchDetail {
 
 export type AdminResult = BatchPage | BatchDetail | BatchRow | BatchCounts;
 
-export function isAdminAction(action: string): action is AdminAction {
+function isAdminAction(action: string): action is AdminAction {
   return (ADMIN_ACTIONS as readonly string[]).includes(action);
 }
 

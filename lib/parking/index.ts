@@ -1,6 +1,6 @@
 // The parking lot: parks what arrives as a batch, and answers an admin's questions and actions about batches.
 export { parkRequest, type ParkRequest, type ParkingRules } from './park-request';
-export { runAdminAction, isAdminAction, ADMIN_ACTIONS, type AdminAction, type AdminRequest, type AdminResult, type BatchDetail } from './admin-actions';
+export { runAdminAction, type AdminAction, type AdminRequest, type AdminResult, type BatchDetail } from './admin-actions';
 export { compileGroupPattern, groupFromFileName, type GroupFromName } from './group-pattern';
 export { resolveGroup, type Group, type GroupRules, type GroupOverrides } from './resolve-group';
 export { payloadContent, sniffContentType, type PayloadContent } from './payload-content';
@@ -8,4 +8,3 @@ export { asFileReference, locationOf, type FileReference } from './file-referenc
 export { DuplicateBatchError, type DuplicateLocation } from './duplicate-batch-error';
 export { setAsideDuplicate } from './set-aside-duplicate';
 export { parkedBatchView, groupLabel, type ParkedBatchView } from './batch-view';
-export { storeInTransaction } from './store-in-transaction';

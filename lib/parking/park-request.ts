@@ -1,13 +1,12 @@
 import type { Knex } from 'knex';
 import { InvalidRequestError } from '../errors';
-import { parentBatchIdFromFileName } from '../corrections/replay-file-name';
-import { findBatch, findBatchBySha256, registerBatch, writeTransaction, type BatchRow, type NewBatch, type Store } from '../store';
+import { parentBatchIdFromFileName } from '../lineage';
+import { findBatch, findBatchBySha256, registerBatch, storeInTransaction, writeTransaction, type BatchRow, type NewBatch, type Store } from '../store';
 import { DuplicateBatchError } from './duplicate-batch-error';
 import { asFileReference, locationOf, type FileReference } from './file-reference';
 import { payloadContent } from './payload-content';
 import { setAsideDuplicate } from './set-aside-duplicate';
 import { resolveGroup, type GroupRules } from './resolve-group';
-import { storeInTransaction } from './store-in-transaction';
 import { normalizeBatch } from '../store/batches/normalize-batch';
 
 /** How a parking-lot node parks what it receives, from its configuration. */

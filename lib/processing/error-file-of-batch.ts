@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createErrorFileWriter, errorFileName, type CsvOptions, type ErrorFileRow } from '../csv';
 import { failedRowsOf, type ErrorPayloadRow, type Store } from '../store';
-import { parseIdempotencyKey } from '../delivery/idempotency-key';
+import { parseIdempotencyKey } from '../lineage';
 
 /**
  * Writes `<name>.errors.csv` from the batch's open error payloads: the original columns, the origin row

@@ -2,6 +2,3 @@
 export { processBatch, type ProcessorContext } from './process-batch';
 export { resendErrorPayload, type ResendContext } from './resend-error-payload';
 export { DEFAULT_SETTINGS, type ProcessorSettings, type RowMapper, type Progress, type BatchSummary } from './processor-settings';
-export { idempotencyKey, parseIdempotencyKey } from '../delivery/idempotency-key';
-export { fillPathTemplate, templateFields, PathTemplateError } from './path-template';
-export { originBatchId } from './origin';

@@ -1,7 +1,7 @@
 import { BsyncError } from '../errors';
 
 /** A `{field}` of the path template has no value in the row. */
-export class PathTemplateError extends BsyncError {
+class PathTemplateError extends BsyncError {
   constructor(template: string, field: string) {
     super('PATH_TEMPLATE', `path ${template}: the row has no value for {${field}}`);
   }
@@ -16,6 +16,3 @@ export function fillPathTemplate(template: string, values: Record<string, unknow
   });
 }
 
-export function templateFields(template: string): string[] {
-  return [...template.matchAll(/\{([^{}]+)\}/g)].map((match) => match[1].trim());
-}

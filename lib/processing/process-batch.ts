@@ -1,49 +1,37 @@
-import path from 'node:path';
-import { CsvFormatError, ERROR_FILE_ROW_COLUMN, ERROR_FILE_ERROR_COLUMN, readCsvRows, scanCsv, type CsvRow, type CsvScan } from '../csv';
+import { CsvFormatError } from '../csv';
 import type { ApiClient } from '../delivery/api-client';
-import { CircuitBreaker } from '../delivery/circuit-breaker';
-import type { Outcome } from '../delivery/classify';
-import { deliver } from '../delivery/deliver';
-import { IDEMPOTENCY_HEADER, idempotencyKey } from '../delivery/idempotency-key';
 import { describeError } from '../errors';
-import {
-  changeBatchStatus,
-  errorPayloadRows,
-  getBatch,
-  LeaseLostError,
-  renewLease,
-  writeCheckpointWindow,
-  type BatchRow,
-  type FailedRow,
-  type Store,
-} from '../store';
+import { idempotencyKey, originBatchId } from '../lineage';
+import { changeBatchStatus, errorPayloadRows, LeaseLostError, type BatchRow, type FailedRow, type Store } from '../store';
 import { CheckpointTracker, type RowResult } from './checkpoint-tracker';
-import { writeBatchErrorFile } from './error-file-of-batch';
-import { locateBatchFile, moveBatchFile } from './file-locations';
-import { originBatchId } from './origin';
+import { failBatch, finishBatch, reparkBatch, type BatchFileEnd, type EndContext } from './end-batch';
+import { locateBatchFile } from './file-locations';
+import { readFileRows, scanBatchFile, type BatchFileScan } from './file-rows';
+import { LeaseKeeper } from './lease-keeper';
 import { fillPathTemplate } from './path-template';
-import { prepareRow } from './prepare-row';
-import { ReadAhead } from './read-ahead';
-import { TaskPool } from './task-pool';
 import type { BatchSummary, ProcessorSettings, Progress } from './processor-settings';
-
-/** A row read and prepared: the request to send, or the result of a row that fails before sending. */
-interface RowWork {
-  rowNumber: number;
-  key: string;
-  /** The row as read (JSON of its columns), kept for an error payload. */
-  original: string;
-  request?: { path: string; body: string };
-  result?: RowResult;
-}
+import { RowSender } from './row-sender';
+import { failedRow, unsendable } from './row-work';
+import { RunStop } from './run-stop';
+import { settleWindow, type WindowContext } from './settle-window';
+import { TaskPool } from './task-pool';
 
 export interface ProcessorContext {
   store: Store;
   client: ApiClient;
   /** This runtime: the lease owner the dispatcher claimed the batch for. */
   owner: string;
-  /** Aborted when the node closes: no new rows, in-flight requests finish, the batch is re-parked. */
+  /**
+   * Aborted when the node closes: no new rows, the requests in flight finish, the checkpoint is written
+   * and the batch is re-parked (ERROR_RETRY, due at once, a `released` event).
+   */
   signal: AbortSignal;
+  /**
+   * Aborted when the node's close time is nearly up: the requests in flight are cut off. Their rows are not
+   * settled (they are sent again, with the same key, when the batch resumes); the run still writes its
+   * checkpoint and re-parks the batch.
+   */
+  cancel?: AbortSignal;
   onProgress?: (progress: Progress) => void;
   onFailedRow?: (batch: BatchRow, failure: FailedRow) => void;
 }
@@ -53,37 +41,33 @@ export interface ProcessorContext {
  * downstream is down or the runtime is stopping. Never throws for a row: rows fail into error payloads.
  */
 export async function processBatch(context: ProcessorContext, claimed: BatchRow, settings: ProcessorSettings): Promise<BatchSummary> {
-  const startedAt = Date.now();
-  return new BatchRun(context, claimed, settings, startedAt).run();
+  return new BatchRun(context, claimed, settings).run();
 }
 
+/** One run of one batch: wires the parts (lease, rows, sending, windows, ending) and holds what they share. */
 class BatchRun {
+  private readonly startedAt = Date.now();
   private batch: BatchRow;
-  private readonly breaker: CircuitBreaker;
-  private readonly stopSending = new AbortController();
-  private leaseLost = false;
-  private leaseTimer?: NodeJS.Timeout;
-  private lastWrite = Date.now();
+  private readonly stop: RunStop;
+  private readonly lease: LeaseKeeper;
+  private readonly sender: RowSender;
+  private readonly ending: EndContext;
+  private lastWriteAt = Date.now();
 
   constructor(
     private readonly context: ProcessorContext,
     claimed: BatchRow,
     private readonly settings: ProcessorSettings,
-    private readonly startedAt: number,
   ) {
     this.batch = claimed;
-    this.breaker = new CircuitBreaker({ failureThreshold: settings.breakerThreshold });
-    const stop = () => this.stopSending.abort();
-    if (context.signal.aborted) stop();
-    else context.signal.addEventListener('abort', stop, { once: true });
-  }
-
-  private get store(): Store {
-    return this.context.store;
+    this.stop = new RunStop(context.signal, context.cancel);
+    this.lease = new LeaseKeeper(context.store, claimed.id, context.owner, settings.leaseMs, () => this.stop.stop());
+    this.sender = new RowSender(context.client, settings, this.stop);
+    this.ending = { store: context.store, owner: context.owner, settings };
   }
 
   async run(): Promise<BatchSummary> {
-    this.leaseTimer = setInterval(() => void this.keepLease(), Math.max(1000, Math.floor(this.settings.leaseMs / 3)));
+    this.lease.start();
     try {
       if (this.batch.kind === 'payload') return await this.runPayload();
       return await this.runFile();
@@ -91,151 +75,99 @@ class BatchRun {
       if (error instanceof LeaseLostError) return this.summary('LEASE_LOST', describeError(error));
       throw error;
     } finally {
-      clearInterval(this.leaseTimer);
+      this.lease.stop();
+      this.stop.release();
     }
   }
 
   private async runFile(): Promise<BatchSummary> {
     const filePath = locateBatchFile(this.batch, this.settings.folders);
     if (!filePath) {
-      return this.fail(`file ${this.batch.file_name} is not in ${this.batch.folder} (nor in the archive or failed folder)`);
+      return this.failed(`file ${this.batch.file_name} is not in ${this.batch.folder} (nor in the archive or failed folder)`);
     }
-    let scan: CsvScan;
+    let scan: BatchFileScan;
     try {
-      scan = await scanCsv(filePath, this.settings.csv);
+      scan = await scanBatchFile(filePath, this.settings);
     } catch (error) {
       // Unreadable input: nothing is sent, and the original stays where it is for a fix and a retry.
-      if (error instanceof CsvFormatError) return this.fail(error.message);
+      if (error instanceof CsvFormatError) return this.failed(error.message);
       throw error;
     }
-    const replay = scan.columns.includes(ERROR_FILE_ROW_COLUMN);
-    const fileColumns = scan.columns.filter((column) => column !== ERROR_FILE_ROW_COLUMN && column !== ERROR_FILE_ERROR_COLUMN);
     await this.startProcessing(scan.rows);
 
-    const origin = await originBatchId(this.store, this.batch);
-    const earlierFailures = await errorPayloadRows(this.store, this.batch.id);
+    const origin = await originBatchId(this.context.store, this.batch);
+    const windows = await this.windowContext();
     const tracker = new CheckpointTracker(this.batch.checkpoint_row);
     const rowsInFlight = new TaskPool(this.settings.concurrency);
     this.report();
 
-    // Rows are read and prepared (validated, mapped) a few ahead, while requests are out: see ReadAhead.
-    const rows = new ReadAhead(
-      readCsvRows(filePath, this.settings.csv, this.batch.checkpoint_row),
-      (row: CsvRow) => {
-        const originRow = replay ? Number(row.record[ERROR_FILE_ROW_COLUMN]) || row.rowNumber : row.rowNumber;
-        const record: Record<string, string> = {};
-        for (const column of fileColumns) if (row.record[column] !== undefined) record[column] = row.record[column];
-        return this.prepareWork(row.rowNumber, row.fieldCount, scan.columns.length, record, idempotencyKey(origin, originRow));
-      },
-      this.settings.concurrency,
-    );
+    const rows = readFileRows(filePath, scan, origin, this.settings, this.batch.checkpoint_row);
     try {
       for (;;) {
         const work = await rows.next();
-        if (!work) break;
-        if (this.stopped()) break;
+        if (!work || this.stopped()) break;
         await rowsInFlight.run(async () => {
-          tracker.settle(work.rowNumber, await this.sendWork(work));
+          const result = await this.sender.sendWork(work);
+          if (result) tracker.settle(work.rowNumber, result);
         });
         if (this.stopped()) break;
-        if (tracker.pending >= this.settings.windowRows || Date.now() - this.lastWrite >= this.settings.windowMs) {
-          await this.writeWindow(tracker, earlierFailures);
+        if (tracker.pending >= this.settings.windowRows || Date.now() - this.lastWriteAt >= this.settings.windowMs) {
+          await this.writeWindow(windows, tracker);
         }
       }
     } finally {
       await rows.close();
+      await rowsInFlight.drain();
     }
-    await rowsInFlight.drain();
-    await this.writeWindow(tracker, earlierFailures);
-
-    if (this.leaseLost) return this.summary('LEASE_LOST', 'another runtime took the batch over');
-    if (this.batch.checkpoint_row < scan.rows) return this.repark();
-    return this.finish(fileColumns, filePath);
+    await this.writeWindow(windows, tracker);
+    return this.end(scan.rows, { filePath, rowColumns: scan.rowColumns });
   }
 
   private async runPayload(): Promise<BatchSummary> {
     await this.startProcessing(1);
-    if (this.batch.checkpoint_row >= 1) return this.finish([], null);
-    const origin = await originBatchId(this.store, this.batch);
-    const key = idempotencyKey(origin, 1);
-    const payload = this.batch.payload ?? '';
-    let path = this.settings.request.pathTemplate;
-    let result: RowResult;
-    try {
-      const fields = parseJsonObject(payload) ?? {};
-      path = fillPathTemplate(path, fields);
-      result = this.toResult(1, await this.send(path, payload, key, this.batch.content_type ?? 'application/json'), payload, payload, key);
-    } catch (error) {
-      result = { ok: false, transient: false, failure: failure(1, payload, payload, key, 'mapping', describeError(error)) };
+    if (this.batch.checkpoint_row < 1) {
+      const key = idempotencyKey(await originBatchId(this.context.store, this.batch), 1);
+      const payload = this.batch.payload ?? '';
+      let result: RowResult | undefined;
+      try {
+        const requestPath = fillPathTemplate(this.settings.request.pathTemplate, parseJsonObject(payload) ?? {});
+        result = await this.sender.sendWork({
+          rowNumber: 1,
+          key,
+          original: payload,
+          request: { path: requestPath, body: payload, contentType: this.batch.content_type ?? 'application/json' },
+        });
+      } catch (error) {
+        result = unsendable(failedRow(1, payload, payload, key, 'mapping', describeError(error)));
+      }
+      const tracker = new CheckpointTracker(0);
+      if (result) tracker.settle(1, result);
+      await this.writeWindow(await this.windowContext(), tracker);
     }
-    const tracker = new CheckpointTracker(0);
-    tracker.settle(1, result);
-    await this.writeWindow(tracker, new Map());
-    if (this.leaseLost) return this.summary('LEASE_LOST', 'another runtime took the batch over');
-    if (this.batch.checkpoint_row < 1) return this.repark();
-    return this.finish([], null);
+    return this.end(1, null);
   }
 
-  /** Everything before sending: the row as read, the field count check, validation, mapping, path. */
-  private async prepareWork(rowNumber: number, fieldCount: number, columnCount: number, record: Record<string, string>, key: string): Promise<RowWork> {
-    const original = JSON.stringify(record);
-    if (fieldCount !== columnCount) {
-      const error = `row ${rowNumber} has ${fieldCount} fields, the header has ${columnCount}`;
-      return { rowNumber, key, original, result: { ok: false, transient: false, failure: failure(rowNumber, null, original, key, 'validation', error) } };
+  /** After the last window: ended when every row is settled, else re-parked to resume from the checkpoint. */
+  private async end(totalRows: number, file: BatchFileEnd | null): Promise<BatchSummary> {
+    if (this.lease.lost) return this.summary('LEASE_LOST', 'another runtime took the batch over');
+    if (this.batch.checkpoint_row < totalRows) {
+      // A downstream found down parks the batch with the delay even when the runtime is stopping too, so
+      // the next runtime does not meet the same outage at once.
+      this.batch = await reparkBatch(this.ending, this.batch, this.stop.runtimeStopping && !this.sender.downstreamDown ? 'runtime-stopping' : 'downstream-down');
+      return this.summary('ERROR_RETRY', this.batch.error);
     }
-    const prepared = await prepareRow(record, this.settings);
-    if (!prepared.ok) {
-      return {
-        rowNumber,
-        key,
-        original,
-        result: {
-          ok: false,
-          transient: false,
-          failure: { ...failure(rowNumber, prepared.body, original, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail },
-        },
-      };
-    }
-    return { rowNumber, key, original, request: { path: prepared.path, body: prepared.body } };
+    this.batch = await finishBatch(this.ending, this.batch.id, file);
+    return this.summary(this.batch.status as 'PROCESSED' | 'FAILED', this.batch.error);
   }
 
-  /** Sends a prepared row; a row that failed before sending is settled as it is. */
-  private async sendWork(work: RowWork): Promise<RowResult> {
-    if (work.result || !work.request) return work.result as RowResult;
-    const outcome = await this.send(work.request.path, work.request.body, work.key, 'application/json');
-    return this.toResult(work.rowNumber, outcome, work.request.body, work.original, work.key);
-  }
-
-  private async send(requestPath: string, body: string, key: string, contentType: string): Promise<Outcome> {
-    const { outcome } = await deliver(
-      this.context.client,
-      {
-        method: this.settings.request.method,
-        path: requestPath,
-        headers: { ...this.settings.request.headers, [IDEMPOTENCY_HEADER]: key },
-        body,
-        contentType,
-      },
-      { policy: this.settings.retry, successCheck: this.settings.successCheck, signal: this.stopSending.signal, breaker: this.breaker },
-    );
-    // A run of transient failures: the downstream is down, not the row. Stop reading; re-park.
-    if (this.breaker.isOpen) this.stopSending.abort();
-    return outcome;
-  }
-
-  private toResult(rowNumber: number, outcome: Outcome, body: string, original: string, key: string): RowResult {
-    if (outcome.kind === 'success') return { ok: true, key };
-    const kind = outcome.kind === 'transient' ? 'transient' : outcome.status !== undefined && outcome.status < 300 ? 'rejected' : 'permanent';
-    return {
-      ok: false,
-      transient: outcome.kind === 'transient',
-      failure: { ...failure(rowNumber, body, original, key, kind, outcome.error), httpStatus: outcome.status ?? null, errorDetail: outcome.detail ?? null },
-    };
+  private async failed(reason: string): Promise<BatchSummary> {
+    this.batch = await failBatch(this.ending, this.batch, reason);
+    return this.summary('FAILED', reason);
   }
 
   private async startProcessing(totalRows: number): Promise<void> {
     const now = Date.now();
-    this.batch = await changeBatchStatus(this.store, {
+    this.batch = await changeBatchStatus(this.context.store, {
       id: this.batch.id,
       to: 'PROCESSING',
       from: ['SUBMITTED'],
@@ -253,136 +185,38 @@ class BatchRun {
     });
   }
 
-  /** Writes the settled prefix: counters, checkpoint, error payloads and lease, in one transaction. */
-  private async writeWindow(tracker: CheckpointTracker, earlierFailures: Map<number, unknown>): Promise<void> {
-    if (this.leaseLost) return;
-    const window = tracker.takeWindow(this.breaker.isOpen || this.stopSending.signal.aborted);
+  private async windowContext(): Promise<WindowContext> {
+    return {
+      store: this.context.store,
+      owner: this.context.owner,
+      leaseMs: this.settings.leaseMs,
+      earlierFailures: await errorPayloadRows(this.context.store, this.batch.id),
+    };
+  }
+
+  /** Writes the settled prefix; once the run stops, a transiently failed row ends the window unsettled. */
+  private async writeWindow(windows: WindowContext, tracker: CheckpointTracker): Promise<void> {
+    if (this.lease.lost) return;
+    const window = tracker.takeWindow(this.sender.downstreamDown || this.stop.stopped);
     if (window.processed === 0) return;
     const now = Date.now();
     try {
-      await writeCheckpointWindow(this.store, {
-        batchId: this.batch.id,
-        groupType: this.batch.group_type,
-        groupId: this.batch.group_id,
-        owner: this.context.owner,
-        checkpointRow: window.checkpointRow,
-        processed: window.processed,
-        succeeded: window.succeeded,
-        failed: window.failed,
-        failures: window.failures,
-        resolvedRows: window.rowNumbers.filter((row) => earlierFailures.has(row) && !window.failures.some((f) => f.rowNumber === row)),
-        succeededKeys: this.batch.parent_batch_id === null ? undefined : window.succeededKeys,
-        leaseUntil: now + this.settings.leaseMs,
-        now,
-      });
+      this.batch = await settleWindow(windows, this.batch, window, now);
     } catch (error) {
       if (error instanceof LeaseLostError) {
-        this.leaseLost = true;
-        this.stopSending.abort();
+        this.lease.markLost();
         return;
       }
       throw error;
     }
-    this.lastWrite = now;
-    this.batch = {
-      ...this.batch,
-      checkpoint_row: window.checkpointRow,
-      processed_rows: this.batch.processed_rows + window.processed,
-      succeeded_rows: this.batch.succeeded_rows + window.succeeded,
-      failed_rows: this.batch.failed_rows + window.failed,
-      lease_until: now + this.settings.leaseMs,
-    };
+    this.lastWriteAt = now;
+    this.lease.renewed(now);
     for (const failed of window.failures) this.context.onFailedRow?.(this.batch, failed);
     this.report();
   }
 
-  private async keepLease(): Promise<void> {
-    if (this.leaseLost || Date.now() - this.lastWrite < this.settings.leaseMs / 3) return;
-    try {
-      const kept = await renewLease(this.store, this.batch.id, this.context.owner, Date.now() + this.settings.leaseMs);
-      if (!kept) {
-        this.leaseLost = true;
-        this.stopSending.abort();
-      }
-    } catch {
-      // The database may be down for a moment: the next renewal or window write tries again.
-    }
-  }
-
-  private async finish(fileColumns: string[], filePath: string | null): Promise<BatchSummary> {
-    const current = await getBatch(this.store, this.batch.id);
-    const failed = current.failed_rows > 0;
-    let errorFile: string | null = null;
-    let folder = current.folder;
-    let fileName = current.file_name;
-    if (filePath) {
-      // Moved first: the error file is named after the file's final, unique name in the failed folder,
-      // so two batches that both arrived as bank.csv never share one bank.errors.csv.
-      const moved = await moveBatchFile(filePath, failed ? this.settings.folders.failed : this.settings.folders.archive);
-      folder = path.dirname(moved);
-      fileName = path.basename(moved);
-      if (failed) errorFile = await writeBatchErrorFile(this.store, current.id, fileName, fileColumns, this.settings.folders.failed, this.settings.csv);
-    }
-    const now = Date.now();
-    this.batch = await changeBatchStatus(this.store, {
-      id: current.id,
-      to: failed ? 'FAILED' : 'PROCESSED',
-      action: failed ? 'failed' : 'processed',
-      actor: this.context.owner,
-      leaseOwner: this.context.owner,
-      reason: failed ? `${current.failed_rows} of ${current.total_rows} rows failed` : undefined,
-      patch: {
-        finished_at: now,
-        folder,
-        file_name: fileName,
-        error_file: errorFile,
-        error: failed ? `${current.failed_rows} of ${current.total_rows} rows failed` : null,
-        lease_owner: null,
-        lease_until: null,
-      },
-      now,
-    });
-    return this.summary(this.batch.status as 'PROCESSED' | 'FAILED', this.batch.error);
-  }
-
-  /** The file cannot be read: FAILED with the reason; nothing was sent and the file stays where it is. */
-  private async fail(reason: string): Promise<BatchSummary> {
-    const now = Date.now();
-    this.batch = await changeBatchStatus(this.store, {
-      id: this.batch.id,
-      to: 'FAILED',
-      action: 'failed',
-      actor: this.context.owner,
-      leaseOwner: this.context.owner,
-      reason,
-      patch: { error: reason, finished_at: now, lease_owner: null, lease_until: null, started_at: this.batch.started_at ?? now },
-      now,
-    });
-    return this.summary('FAILED', reason);
-  }
-
-  /** Downstream down, or this runtime stopping: back to the parking lot, to resume from the checkpoint. */
-  private async repark(): Promise<BatchSummary> {
-    const now = Date.now();
-    const closing = this.context.signal.aborted;
-    const reason = closing
-      ? 'the runtime stopped while the batch was processing'
-      : `the downstream API looks down (${this.settings.breakerThreshold} transient failures in a row): paused until ${new Date(now + this.settings.errorRetryDelayMs).toISOString()}`;
-    this.batch = await changeBatchStatus(this.store, {
-      id: this.batch.id,
-      to: 'ERROR_RETRY',
-      action: closing ? 'released' : 'circuit-open',
-      actor: this.context.owner,
-      leaseOwner: this.context.owner,
-      reason,
-      patch: { parked_until: closing ? now : now + this.settings.errorRetryDelayMs, error: reason, lease_owner: null, lease_until: null },
-      now,
-    });
-    return this.summary('ERROR_RETRY', reason);
-  }
-
   private stopped(): boolean {
-    return this.stopSending.signal.aborted || this.leaseLost;
+    return this.stop.stopped || this.lease.lost;
   }
 
   private report(): void {
@@ -411,10 +245,6 @@ class BatchRun {
       durationMs: Date.now() - this.startedAt,
     };
   }
-}
-
-function failure(rowNumber: number, payload: string | null, original: string | null, key: string, errorKind: FailedRow['errorKind'], error: string): FailedRow {
-  return { rowNumber, payload, originalPayload: original, idempotencyKey: key, errorKind, error, httpStatus: null, errorDetail: null };
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {

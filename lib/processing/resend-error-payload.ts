@@ -1,6 +1,6 @@
 import type { ApiClient } from '../delivery/api-client';
 import { deliver } from '../delivery/deliver';
-import { IDEMPOTENCY_HEADER } from '../delivery/idempotency-key';
+import { IDEMPOTENCY_HEADER } from '../lineage';
 import { describeError } from '../errors';
 import { settleErrorPayload, type ErrorPayloadRow, type Store } from '../store';
 import { fillPathTemplate } from './path-template';

@@ -1,12 +1,13 @@
 import type { Knex } from 'knex';
 import type { Store } from './open-store';
-import type { EventRow } from './tables';
+import type { EventAction, EventRow } from './tables';
 
 export interface EventInput {
   entity: EventRow['entity'];
+  /** The entity's own key: see EVENT_ENTITIES. */
   entityId: number | string;
   batchId?: number | null;
-  action: string;
+  action: EventAction;
   fromStatus?: string | null;
   toStatus?: string | null;
   actor: string;

@@ -79,7 +79,12 @@ export interface BatchRow {
   finished_at: number | null;
 }
 
-export type ErrorKind = 'validation' | 'mapping' | 'permanent' | 'transient' | 'rejected' | 'read';
+/**
+ * Why a row failed: `validation` (schema, field count), `mapping` (JSONata, path), `permanent` (a 4xx),
+ * `transient` (retries used up), `rejected` (a 2xx the success check refused), `read` (the row could not be read).
+ */
+export const ERROR_KINDS = ['validation', 'mapping', 'permanent', 'transient', 'rejected', 'read'] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 export interface ErrorPayloadRow {
   id: number;
@@ -103,12 +108,56 @@ export interface ErrorPayloadRow {
   resolved_at: number | null;
 }
 
+/**
+ * What an event of `bsync_event` is about, and how `entity_id` names it: always the entity's own key, as
+ * text: a batch by its id, an error payload by its id, a dispatcher's control row by the dispatcher's
+ * name, an extract's watermark by the extract's name. (Events written before this rule named a failed row
+ * `<batch id>:<row number>`; they stay as they were written, and getErrorPayloadDetail reads both.)
+ */
+export const EVENT_ENTITIES = ['batch', 'error_payload', 'control', 'watermark'] as const;
+export type EventEntity = (typeof EVENT_ENTITIES)[number];
+
+/** Every action the audit trail records; a new kind of change adds its word here first. */
+export const EVENT_ACTIONS = [
+  // batch
+  'registered',
+  'claimed',
+  'lease-expired-reclaimed',
+  'processing',
+  'processed',
+  'failed',
+  'released',
+  'circuit-open',
+  'retry',
+  'cancel',
+  'replayed',
+  'exported',
+  'rows-resolved-on-retry',
+  'all-failed-rows-settled',
+  // error payload (claimed and lease-expired-reclaimed too)
+  'row-failed',
+  'row-failed-again',
+  'corrected',
+  'ready',
+  'discarded',
+  'resolved',
+  'resend-failed',
+  'resolved-on-retry',
+  'resolved-in-lineage',
+  'discarded-in-lineage',
+  // control
+  'pause',
+  'resume',
+  'throttle',
+] as const;
+export type EventAction = (typeof EVENT_ACTIONS)[number];
+
 export interface EventRow {
   id: number;
-  entity: 'batch' | 'error_payload' | 'control';
+  entity: EventEntity;
   entity_id: string;
   batch_id: number | null;
-  action: string;
+  action: EventAction;
   from_status: string | null;
   to_status: string | null;
   actor: string;

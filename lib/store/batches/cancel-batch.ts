@@ -4,7 +4,7 @@ import type { Store } from '../open-store';
 import { changeBatchStatus } from './change-batch-status';
 
 /** Only a batch that is still waiting can be cancelled: one being processed would race its processor. */
-export const CANCELLABLE_STATUSES: readonly BatchStatus[] = ['NEW', 'ERROR_RETRY', 'RETRY'];
+const CANCELLABLE_STATUSES: readonly BatchStatus[] = ['NEW', 'ERROR_RETRY', 'RETRY'];
 
 export interface CancelRequest {
   id: number;

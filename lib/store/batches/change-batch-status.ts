@@ -1,7 +1,7 @@
 import { BsyncError, InvalidTransitionError, NotFoundError } from '../../errors';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
-import type { BatchRow, BatchStatus } from '../tables';
+import type { BatchRow, BatchStatus, EventAction } from '../tables';
 import { forUpdate, writeTransaction } from '../transaction';
 import { assertBatchTransition } from './batch-transitions';
 import { normalizeBatch } from './normalize-batch';
@@ -21,7 +21,7 @@ export interface StatusChange {
   /** Who asked: a user name from `msg.user`, or the node. */
   actor: string;
   /** What the audit trail calls it: `cancel`, `retry`, `processing`, `processed`… */
-  action: string;
+  action: EventAction;
   /** Statuses the caller accepts the batch being in; default: any the state machine allows. */
   from?: readonly BatchStatus[];
   /** Only change it while this runtime holds the lease. */
@@ -48,7 +48,7 @@ export async function changeBatchStatus(store: Store, change: StatusChange): Pro
 
     const patch = change.patch ?? {};
     await trx(store.tables.batch)
-      .where('id', change.id)
+      .where({ id: change.id, status: before.status })
       .update({ ...patch, status: change.to, status_time: now, updated_at: now });
 
     const changed: Record<string, { before: unknown; after: unknown }> = {};

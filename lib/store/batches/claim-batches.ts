@@ -4,6 +4,7 @@ import { recordEvents } from '../record-event';
 import { IN_FLIGHT_STATUSES, PARKED_STATUSES, type BatchRow, type BatchStatus } from '../tables';
 import { claimSlots, type ClaimLimit } from '../claim-slots';
 import { writeTransaction } from '../transaction';
+import { moveBatches } from './batch-transitions';
 import { normalizeBatch } from './normalize-batch';
 
 /** How many candidates a claim reads per slot: room for the ones other runtimes are taking at that moment. */
@@ -57,16 +58,13 @@ export async function claimBatches(store: Store, options: ClaimOptions): Promise
 
     const ids = picked.map((row) => Number(row.id));
     const leaseUntil = now + options.leaseMs;
-    await trx(store.tables.batch)
-      .whereIn('id', ids)
-      .update({
-        status: 'SUBMITTED',
-        lease_owner: options.owner,
-        lease_until: leaseUntil,
-        attempts: trx.raw('attempts + 1'),
-        status_time: now,
-        updated_at: now,
-      });
+    await moveBatches(
+      store,
+      trx,
+      picked.map((row) => ({ id: Number(row.id), status: row.status })),
+      'SUBMITTED',
+      { lease_owner: options.owner, lease_until: leaseUntil, attempts: trx.raw('attempts + 1'), status_time: now, updated_at: now },
+    );
     await recordEvents(
       store,
       trx,

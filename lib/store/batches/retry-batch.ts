@@ -4,7 +4,7 @@ import type { Store } from '../open-store';
 import { changeBatchStatus } from './change-batch-status';
 
 /** Settled batches an admin may send again; one in flight or still parked is already going to run. */
-export const RETRYABLE_STATUSES: readonly BatchStatus[] = ['FAILED', 'PROCESSED', 'CANCELLED'];
+const RETRYABLE_STATUSES: readonly BatchStatus[] = ['FAILED', 'PROCESSED', 'CANCELLED'];
 
 export interface RetryRequest {
   id: number;

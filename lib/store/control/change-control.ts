@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../errors';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
-import type { ControlRow } from '../tables';
+import type { ControlRow, EventAction } from '../tables';
 import { forUpdate, writeTransaction } from '../transaction';
 import { normalizeControl } from './normalize-control';
 
@@ -14,7 +14,7 @@ type ControlChange = Partial<Pick<ControlRow, 'fetch_size' | 'max_in_flight' | '
 export async function changeControl(
   store: Store,
   dispatcher: string,
-  action: string,
+  action: Extract<EventAction, 'pause' | 'resume' | 'throttle'>,
   change: (before: ControlRow) => ControlChange,
   actor: string,
   now: number,

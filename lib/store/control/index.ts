@@ -4,4 +4,4 @@ export { ensureControl, type ControlDefaults } from './ensure-control';
 export { setThrottle, type Throttle } from './set-throttle';
 export { setPaused } from './set-paused';
 export { countInFlight, type InFlightFilter, type DispatchSource } from './count-in-flight';
-export { MAX_THROTTLE_VALUE, MAX_DISPATCHER_KEY_LENGTH } from './validate-control';
+export { MAX_THROTTLE_VALUE } from './validate-control';

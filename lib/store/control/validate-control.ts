@@ -4,7 +4,7 @@ import { InvalidRequestError } from '../../errors';
 export const MAX_THROTTLE_VALUE = 1_000_000;
 
 /** Same length as the `dispatcher` column. */
-export const MAX_DISPATCHER_KEY_LENGTH = 200;
+const MAX_DISPATCHER_KEY_LENGTH = 200;
 
 export function assertPositiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_THROTTLE_VALUE) {

@@ -4,6 +4,7 @@ import { recordEvents } from '../record-event';
 import type { ErrorPayloadRow } from '../tables';
 import { claimSlots, type ClaimLimit } from '../claim-slots';
 import { writeTransaction } from '../transaction';
+import { moveErrorPayloads, type ErrorPayloadState } from './error-payload-transitions';
 import { normalizeErrorPayload } from './normalize-error-payload';
 
 export interface ErrorPayloadClaimOptions extends ClaimLimit {
@@ -37,19 +38,17 @@ export async function claimErrorPayloads(store: Store, options: ErrorPayloadClai
     if (candidateIds.length === 0) return [];
     const locking = claimable(trx(table).select('id', 'status', 'batch_id').whereIn('id', candidateIds)).orderBy('id', 'asc').limit(slots);
     if (store.dialect === 'mysql') locking.forUpdate().skipLocked();
-    const picked = (await locking) as { id: number; status: string; batch_id: number }[];
+    const picked = ((await locking) as ErrorPayloadState[]).map((row) => ({ ...row, id: Number(row.id), batch_id: Number(row.batch_id) }));
     if (picked.length === 0) return [];
-    const ids = picked.map((row) => Number(row.id));
-    await trx(table)
-      .whereIn('id', ids)
-      .update({ status: 'RESUBMITTED', lease_owner: options.owner, lease_until: now + options.leaseMs, status_time: now });
+    const ids = picked.map((row) => row.id);
+    await moveErrorPayloads(store, trx, picked, 'RESUBMITTED', { lease_owner: options.owner, lease_until: now + options.leaseMs, status_time: now });
     await recordEvents(
       store,
       trx,
       picked.map((row) => ({
         entity: 'error_payload' as const,
-        entityId: Number(row.id),
-        batchId: Number(row.batch_id),
+        entityId: row.id,
+        batchId: row.batch_id,
         action: row.status === 'READY' ? 'claimed' : 'lease-expired-reclaimed',
         fromStatus: row.status,
         toStatus: 'RESUBMITTED',

@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
-import type { ErrorPayloadStatus } from '../tables';
+import type { ErrorPayloadStatus, EventAction } from '../tables';
+import { moveBatches } from '../batches/batch-transitions';
 import { forUpdate } from '../transaction';
 import { OPEN_ERROR_PAYLOAD_STATUSES } from './error-payload-filter';
 
-export const ALL_FAILED_ROWS_SETTLED = 'all-failed-rows-settled';
+const ALL_FAILED_ROWS_SETTLED = 'all-failed-rows-settled' satisfies EventAction;
 
 /**
  * A FAILED batch whose every failed row has since been resolved or discarded has nothing left to fix: it
@@ -27,7 +28,7 @@ export async function closeSettledBatches(store: Store, trx: Knex.Transaction, b
     const failed = Object.values(byStatus).reduce((sum, count) => sum + (count ?? 0), 0);
     const open = OPEN_ERROR_PAYLOAD_STATUSES.reduce((sum, status) => sum + (byStatus[status] ?? 0), 0);
     if (failed === 0 || open > 0) continue;
-    await trx(store.tables.batch).where('id', batchId).update({ status: 'PROCESSED', status_time: now, updated_at: now, error: null });
+    await moveBatches(store, trx, [{ id: batchId, status: 'FAILED' }], 'PROCESSED', { status_time: now, updated_at: now, error: null });
     await recordEvents(store, trx, [
       {
         entity: 'batch',

@@ -6,7 +6,7 @@ import { writeTransaction } from '../transaction';
 import { lockErrorPayload, reloadErrorPayload } from './lock-error-payload';
 
 /** A payload in flight (RESUBMITTED) or settled cannot change under its resend or its record. */
-export const CORRECTABLE_STATUSES: readonly ErrorPayloadStatus[] = ['NEW', 'READY'];
+const CORRECTABLE_STATUSES: readonly ErrorPayloadStatus[] = ['NEW', 'READY'];
 
 export interface Correction {
   id: number;

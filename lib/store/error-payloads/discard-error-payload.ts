@@ -4,6 +4,7 @@ import { recordEvents } from '../record-event';
 import type { ErrorPayloadRow } from '../tables';
 import { writeTransaction } from '../transaction';
 import { closeSettledBatches } from './close-settled-batches';
+import { moveErrorPayloads } from './error-payload-transitions';
 import { lockErrorPayload, reloadErrorPayload } from './lock-error-payload';
 import { settleSameRowElsewhere } from './settle-same-row';
 
@@ -30,7 +31,7 @@ export async function discardErrorPayload(store: Store, request: DiscardRequest)
       error.message = `error payload ${before.id} is ${before.status}: only NEW or READY error payloads can be discarded`;
       throw error;
     }
-    await trx(store.tables.errorPayload).where('id', before.id).update({ status: 'DISCARDED', status_time: now });
+    await moveErrorPayloads(store, trx, [before], 'DISCARDED', { status_time: now });
     await recordEvents(store, trx, [
       {
         entity: 'error_payload',

@@ -63,11 +63,6 @@ export async function fixStatistics(store: Store, batchIds: readonly number[]): 
   return result;
 }
 
-/** The fix statistics of one batch. */
-export async function batchFixStatistics(store: Store, batchId: number): Promise<FixStatistics> {
-  return (await fixStatistics(store, [batchId])).get(batchId)!;
-}
-
 function emptyStatistics(batchId: number): FixStatistics {
   const byStatus = Object.fromEntries(ERROR_PAYLOAD_STATUSES.map((status) => [status, 0])) as Record<ErrorPayloadStatus, number>;
   return { batchId, failed: 0, open: 0, resolved: 0, discarded: 0, settledThroughLineage: 0, byStatus, replayBatchIds: [] };

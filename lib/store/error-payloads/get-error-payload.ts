@@ -19,8 +19,9 @@ export interface ErrorPayloadDetail {
 }
 
 /**
- * One error payload with its history. The processor records a row failing before the error payload has an
- * id (entity id `<batch>:<row>`); every later action uses the error payload id. Both are read here.
+ * One error payload with its history. Every event names it by its id (see EVENT_ENTITIES); events written
+ * before that rule named the row failing `<batch>:<row>`, and an audit trail is never rewritten, so both
+ * are read here.
  */
 export async function getErrorPayloadDetail(store: Store, id: number): Promise<ErrorPayloadDetail> {
   const errorPayload = await getErrorPayload(store, id);

@@ -1,9 +1,10 @@
 import { InvalidRequestError, InvalidTransitionError } from '../../errors';
 import type { Store } from '../open-store';
-import { recordEvents } from '../record-event';
+import { recordEvents, type EventInput } from '../record-event';
 import type { ErrorPayloadRow } from '../tables';
 import { writeTransaction } from '../transaction';
 import { applyErrorPayloadFilter, isNarrowFilter, type ErrorPayloadFilter } from './error-payload-filter';
+import { moveErrorPayloads, type ErrorPayloadState } from './error-payload-transitions';
 import { lockErrorPayload, reloadErrorPayload } from './lock-error-payload';
 
 export interface ReadyRequest {
@@ -27,7 +28,7 @@ export async function markErrorPayloadReady(store: Store, request: ReadyRequest)
       error.message = `error payload ${before.id} is ${before.status}: only a NEW error payload can be marked READY`;
       throw error;
     }
-    await trx(store.tables.errorPayload).where('id', before.id).update({ status: 'READY', status_time: now });
+    await moveErrorPayloads(store, trx, [before], 'READY', { status_time: now });
     await recordEvents(store, trx, [readyEvent(before, request.actor, request.reason, now)]);
     return reloadErrorPayload(store, trx, before.id);
   });
@@ -58,16 +59,8 @@ export async function markErrorPayloadsReady(store: Store, request: BulkReadyReq
       'id',
     );
     if (store.dialect === 'mysql') select.forUpdate();
-    const selected = ((await select) as { id: number; batch_id: number; status: 'NEW' }[]).map((row) => ({ ...row, id: Number(row.id), batch_id: Number(row.batch_id) }));
-    for (let start = 0; start < selected.length; start += 500) {
-      const chunk = selected.slice(start, start + 500);
-      await trx(store.tables.errorPayload)
-        .whereIn(
-          'id',
-          chunk.map((row) => row.id),
-        )
-        .update({ status: 'READY', status_time: now });
-    }
+    const selected = ((await select) as ErrorPayloadState[]).map((row) => ({ ...row, id: Number(row.id), batch_id: Number(row.batch_id) }));
+    await moveErrorPayloads(store, trx, selected, 'READY', { status_time: now });
     await recordEvents(
       store,
       trx,
@@ -77,9 +70,9 @@ export async function markErrorPayloadsReady(store: Store, request: BulkReadyReq
   });
 }
 
-function readyEvent(before: Pick<ErrorPayloadRow, 'id' | 'batch_id' | 'status'>, actor: string, reason: string | undefined, now: number, filter?: ErrorPayloadFilter) {
+function readyEvent(before: Pick<ErrorPayloadRow, 'id' | 'batch_id' | 'status'>, actor: string, reason: string | undefined, now: number, filter?: ErrorPayloadFilter): EventInput {
   return {
-    entity: 'error_payload' as const,
+    entity: 'error_payload',
     entityId: before.id,
     batchId: before.batch_id,
     action: 'ready',

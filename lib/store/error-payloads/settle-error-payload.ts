@@ -47,7 +47,7 @@ export async function settleErrorPayload(
           lease_owner: null,
           lease_until: null,
         };
-    await trx(store.tables.errorPayload).where('id', id).update(change);
+    await trx(store.tables.errorPayload).where({ id, status: before.status }).update(change);
     await recordEvents(store, trx, [
       {
         entity: 'error_payload',

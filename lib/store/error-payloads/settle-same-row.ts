@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import type { ErrorPayloadStatus } from '../tables';
+import { forUpdate } from '../transaction';
+import { canErrorPayloadBecome, moveErrorPayloads, type ErrorPayloadState } from './error-payload-transitions';
 
 /** Only error payloads nobody is working on follow; a RESUBMITTED one settles itself when its resend ends. */
 const FOLLOWING: readonly ErrorPayloadStatus[] = ['NEW', 'READY'];
@@ -28,32 +30,30 @@ export async function settleSameRowElsewhere(store: Store, trx: Knex.Transaction
   const touched = new Set<number>();
   for (let start = 0; start < keys.length; start += 500) {
     const chunk = keys.slice(start, start + 500);
-    const select = trx(store.tables.errorPayload)
-      .select('id', 'batch_id', 'status', 'idempotency_key')
-      .whereIn('idempotency_key', chunk)
-      .whereIn('status', FOLLOWING as ErrorPayloadStatus[]);
-    if (store.dialect === 'mysql') select.forUpdate();
-    const matching = (await select) as { id: number; batch_id: number; status: ErrorPayloadStatus; idempotency_key: string }[];
+    const select = forUpdate(
+      store,
+      trx(store.tables.errorPayload)
+        .select('id', 'batch_id', 'status', 'idempotency_key')
+        .whereIn('idempotency_key', chunk)
+        .whereIn('status', FOLLOWING as ErrorPayloadStatus[]),
+    );
+    const matching = ((await select) as (ErrorPayloadState & { idempotency_key: string })[])
+      .map((row) => ({ ...row, id: Number(row.id), batch_id: Number(row.batch_id) }))
+      .filter((row) => canErrorPayloadBecome(row.status, settlement.to));
     if (matching.length === 0) continue;
-    await trx(store.tables.errorPayload)
-      .whereIn(
-        'id',
-        matching.map((row) => Number(row.id)),
-      )
-      .update({
-        status: settlement.to,
-        status_time: settlement.now,
-        ...(settlement.to === 'RESOLVED' ? { resolved_at: settlement.now } : {}),
-        lease_owner: null,
-        lease_until: null,
-      });
+    await moveErrorPayloads(store, trx, matching, settlement.to, {
+      status_time: settlement.now,
+      ...(settlement.to === 'RESOLVED' ? { resolved_at: settlement.now } : {}),
+      lease_owner: null,
+      lease_until: null,
+    });
     await recordEvents(
       store,
       trx,
       matching.map((row) => ({
         entity: 'error_payload' as const,
-        entityId: Number(row.id),
-        batchId: Number(row.batch_id),
+        entityId: row.id,
+        batchId: row.batch_id,
         action: settlement.to === 'RESOLVED' ? 'resolved-in-lineage' : 'discarded-in-lineage',
         fromStatus: row.status,
         toStatus: settlement.to,
@@ -68,7 +68,7 @@ export async function settleSameRowElsewhere(store: Store, trx: Knex.Transaction
         at: settlement.now,
       })),
     );
-    for (const row of matching) touched.add(Number(row.batch_id));
+    for (const row of matching) touched.add(row.batch_id);
   }
   return [...touched];
 }

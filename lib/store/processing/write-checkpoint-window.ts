@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
 import type { Store } from '../open-store';
 import { recordEvents, type EventInput } from '../record-event';
-import type { ErrorKind } from '../tables';
-import { writeTransaction } from '../transaction';
+import type { ErrorKind, ErrorPayloadStatus } from '../tables';
+import { forUpdate, writeTransaction } from '../transaction';
 import { LeaseLostError } from '../batches/change-batch-status';
 import { closeSettledBatches } from '../error-payloads/close-settled-batches';
 import { settleSameRowElsewhere } from '../error-payloads/settle-same-row';
+import { assertErrorPayloadTransition, canErrorPayloadBecome, moveErrorPayloads, type ErrorPayloadState } from '../error-payloads/error-payload-transitions';
 
 export interface FailedRow {
   rowNumber: number;
@@ -67,73 +68,163 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
       throw new LeaseLostError(window.batchId, window.owner, current?.lease_owner ?? null);
     }
     const events: EventInput[] = [];
-    if (window.failures.length > 0) {
-      const rows = window.failures.map((failure) => ({
-        batch_id: window.batchId,
-        row_number: failure.rowNumber,
-        group_type: window.groupType,
-        group_id: window.groupId,
-        payload: failure.payload,
-        original_payload: failure.originalPayload,
-        idempotency_key: failure.idempotencyKey,
-        status: 'NEW',
-        error_kind: failure.errorKind,
-        http_status: failure.httpStatus ?? null,
-        error: failure.error,
-        error_detail: failure.errorDetail ?? null,
-        attempts: 1,
-        created_at: now,
-        status_time: now,
-      }));
-      for (let start = 0; start < rows.length; start += 200) {
-        // A row that failed in an earlier run of this batch (a retry) keeps its one error payload, updated.
-        await trx(store.tables.errorPayload)
-          .insert(rows.slice(start, start + 200))
-          .onConflict(['batch_id', 'row_number'])
-          .merge({
-            payload: trx.raw(store.dialect === 'mysql' ? 'VALUES(??)' : 'excluded.??', ['payload']),
-            error_kind: trx.raw(store.dialect === 'mysql' ? 'VALUES(??)' : 'excluded.??', ['error_kind']),
-            http_status: trx.raw(store.dialect === 'mysql' ? 'VALUES(??)' : 'excluded.??', ['http_status']),
-            error: trx.raw(store.dialect === 'mysql' ? 'VALUES(??)' : 'excluded.??', ['error']),
-            error_detail: trx.raw(store.dialect === 'mysql' ? 'VALUES(??)' : 'excluded.??', ['error_detail']),
-            status: 'NEW',
-            attempts: trx.raw('?? + 1', [`${store.tables.errorPayload}.attempts`]),
-            status_time: now,
-            resolved_at: null,
-          });
-      }
-      for (const failure of window.failures) {
-        events.push({
-          entity: 'error_payload',
-          entityId: `${window.batchId}:${failure.rowNumber}`,
-          batchId: window.batchId,
-          action: 'row-failed',
-          toStatus: 'NEW',
-          actor: window.owner,
-          detail: { rowNumber: failure.rowNumber, errorKind: failure.errorKind, httpStatus: failure.httpStatus ?? null, error: failure.error },
-          at: now,
-        });
-      }
-    }
-    if (window.resolvedRows.length > 0) {
-      await trx(store.tables.errorPayload)
-        .where('batch_id', window.batchId)
-        .whereIn('row_number', window.resolvedRows)
-        .whereIn('status', ['NEW', 'READY'])
-        .update({ status: 'RESOLVED', status_time: now, resolved_at: now });
-      events.push({
-        entity: 'batch',
-        entityId: window.batchId,
-        batchId: window.batchId,
-        action: 'rows-resolved-on-retry',
-        actor: window.owner,
-        detail: { rows: window.resolvedRows },
-        at: now,
-      });
-    }
+    if (window.failures.length > 0) events.push(...(await storeFailures(store, trx, window, now)));
+    const resolvedKeys = window.resolvedRows.length > 0 ? await resolveOnRetry(store, trx, window, now, events) : [];
     await recordEvents(store, trx, events);
-    await settleLineage(store, trx, window, now);
+    await settleLineage(store, trx, window, resolvedKeys, now);
   });
+}
+
+/** Error payloads nobody works on, which a row failing again in a retry of its batch updates. */
+const FAILING_AGAIN: readonly ErrorPayloadStatus[] = ['NEW', 'READY'];
+
+/** An error payload of this batch as a window finds it, locked: by its row number. */
+type ExistingPayload = ErrorPayloadState & { row_number: number; idempotency_key: string };
+
+async function existingPayloads(store: Store, trx: Knex.Transaction, batchId: number, rowNumbers: readonly number[]): Promise<Map<number, ExistingPayload>> {
+  const found = new Map<number, ExistingPayload>();
+  for (let start = 0; start < rowNumbers.length; start += 500) {
+    const rows = (await forUpdate(
+      store,
+      trx(store.tables.errorPayload)
+        .select('id', 'batch_id', 'row_number', 'status', 'idempotency_key')
+        .where('batch_id', batchId)
+        .whereIn('row_number', rowNumbers.slice(start, start + 500)),
+    )) as ExistingPayload[];
+    for (const row of rows) {
+      found.set(Number(row.row_number), { ...row, id: Number(row.id), batch_id: Number(row.batch_id), row_number: Number(row.row_number) });
+    }
+  }
+  return found;
+}
+
+/**
+ * Stores the window's failed rows. A row that failed before in this batch (a retry of it) keeps its one
+ * error payload: a NEW or READY one is updated with the new error and is NEW again, as the state table
+ * allows. A RESUBMITTED one is left to its resend, which settles it; a RESOLVED or DISCARDED one is
+ * settled for good and stays so (a discard is an admin's decision, never reopened by a later run): the
+ * new failure is kept in the audit trail as a `row-failed-again` event on it, with the error.
+ */
+async function storeFailures(store: Store, trx: Knex.Transaction, window: CheckpointWindow, now: number): Promise<EventInput[]> {
+  const existing = await existingPayloads(
+    store,
+    trx,
+    window.batchId,
+    window.failures.map((failure) => failure.rowNumber),
+  );
+  const written = window.failures.filter((failure) => {
+    const before = existing.get(failure.rowNumber);
+    return !before || FAILING_AGAIN.includes(before.status);
+  });
+  for (const failure of written) {
+    const before = existing.get(failure.rowNumber);
+    // NEW stays NEW (a new error is no change of status); READY goes back to NEW, as the table says.
+    if (before && before.status !== 'NEW') assertErrorPayloadTransition(before.id, before.batch_id, before.status, 'NEW');
+  }
+  const rows = written.map((failure) => ({
+    batch_id: window.batchId,
+    row_number: failure.rowNumber,
+    group_type: window.groupType,
+    group_id: window.groupId,
+    payload: failure.payload,
+    original_payload: failure.originalPayload,
+    idempotency_key: failure.idempotencyKey,
+    status: 'NEW',
+    error_kind: failure.errorKind,
+    http_status: failure.httpStatus ?? null,
+    error: failure.error,
+    error_detail: failure.errorDetail ?? null,
+    attempts: 1,
+    created_at: now,
+    status_time: now,
+  }));
+  const incoming = (column: string) => trx.raw(store.dialect === 'mysql' ? 'VALUES(??)' : 'excluded.??', [column]);
+  for (let start = 0; start < rows.length; start += 200) {
+    // The rows that exist were selected above, locked, and checked against the state table.
+    await trx(store.tables.errorPayload)
+      .insert(rows.slice(start, start + 200))
+      .onConflict(['batch_id', 'row_number'])
+      .merge({
+        payload: incoming('payload'),
+        error_kind: incoming('error_kind'),
+        http_status: incoming('http_status'),
+        error: incoming('error'),
+        error_detail: incoming('error_detail'),
+        status: 'NEW',
+        attempts: trx.raw('?? + 1', [`${store.tables.errorPayload}.attempts`]),
+        status_time: now,
+        resolved_at: null,
+      });
+  }
+  const fresh = written.filter((failure) => !existing.has(failure.rowNumber)).map((failure) => failure.rowNumber);
+  const ids = new Map([...existing].map(([rowNumber, row]) => [rowNumber, row.id]));
+  if (fresh.length > 0) for (const [rowNumber, row] of await existingPayloads(store, trx, window.batchId, fresh)) ids.set(rowNumber, row.id);
+
+  const writtenRows = new Set(written.map((failure) => failure.rowNumber));
+  return window.failures.map((failure): EventInput => {
+    const before = existing.get(failure.rowNumber);
+    const detail = { rowNumber: failure.rowNumber, errorKind: failure.errorKind, httpStatus: failure.httpStatus ?? null, error: failure.error };
+    if (writtenRows.has(failure.rowNumber)) {
+      return {
+        entity: 'error_payload',
+        entityId: ids.get(failure.rowNumber)!,
+        batchId: window.batchId,
+        action: 'row-failed',
+        fromStatus: before?.status ?? null,
+        toStatus: 'NEW',
+        actor: window.owner,
+        detail,
+        at: now,
+      };
+    }
+    return {
+      entity: 'error_payload',
+      entityId: before!.id,
+      batchId: window.batchId,
+      action: 'row-failed-again',
+      fromStatus: before!.status,
+      toStatus: before!.status,
+      actor: window.owner,
+      detail: { ...detail, kept: `the error payload stays ${before!.status}` },
+      at: now,
+    };
+  });
+}
+
+/**
+ * Rows that had an error payload from an earlier run of this batch and succeeded now: a NEW or READY one
+ * becomes RESOLVED (a RESUBMITTED one is left to its resend). Returns the keys of all of them, which
+ * settle the same rows elsewhere in the lineage.
+ */
+async function resolveOnRetry(store: Store, trx: Knex.Transaction, window: CheckpointWindow, now: number, events: EventInput[]): Promise<string[]> {
+  const rows = [...(await existingPayloads(store, trx, window.batchId, window.resolvedRows)).values()];
+  const resolving = rows.filter((row) => (row.status === 'NEW' || row.status === 'READY') && canErrorPayloadBecome(row.status, 'RESOLVED'));
+  await moveErrorPayloads(store, trx, resolving, 'RESOLVED', { status_time: now, resolved_at: now });
+  for (const row of resolving) {
+    events.push({
+      entity: 'error_payload',
+      entityId: row.id,
+      batchId: window.batchId,
+      action: 'resolved-on-retry',
+      fromStatus: row.status,
+      toStatus: 'RESOLVED',
+      actor: window.owner,
+      detail: { rowNumber: row.row_number, before: { status: row.status }, after: { status: 'RESOLVED' } },
+      at: now,
+    });
+  }
+  if (resolving.length > 0) {
+    events.push({
+      entity: 'batch',
+      entityId: window.batchId,
+      batchId: window.batchId,
+      action: 'rows-resolved-on-retry',
+      actor: window.owner,
+      detail: { rows: resolving.map((row) => row.row_number) },
+      at: now,
+    });
+  }
+  return rows.map((row) => row.idempotency_key);
 }
 
 /**
@@ -141,15 +232,8 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
  * the rows of this batch that failed in an earlier run and succeeded now, settle the same rows' open error
  * payloads elsewhere (same idempotency key); a FAILED batch left with no open row becomes PROCESSED.
  */
-async function settleLineage(store: Store, trx: Knex.Transaction, window: CheckpointWindow, now: number): Promise<void> {
-  const keys = [...(window.succeededKeys ?? [])];
-  if (window.resolvedRows.length > 0) {
-    const resolved = (await trx(store.tables.errorPayload)
-      .where('batch_id', window.batchId)
-      .whereIn('row_number', window.resolvedRows)
-      .select('idempotency_key')) as { idempotency_key: string }[];
-    keys.push(...resolved.map((row) => row.idempotency_key));
-  }
+async function settleLineage(store: Store, trx: Knex.Transaction, window: CheckpointWindow, resolvedKeys: readonly string[], now: number): Promise<void> {
+  const keys = [...(window.succeededKeys ?? []), ...resolvedKeys];
   if (keys.length === 0) return;
   const touched = await settleSameRowElsewhere(store, trx, {
     keys,

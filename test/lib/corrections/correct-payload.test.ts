@@ -38,7 +38,8 @@ describeEachDatabase('correctPayload', (kind) => {
     });
     const unchanged = await getErrorPayload(store, failed.id);
     assert.equal(unchanged.payload, null);
-    assert.equal((await listEvents(store, { entity: 'error_payload', entityId: failed.id })).length, 0, 'a refused correction is not an action');
+    const actions = (await listEvents(store, { entity: 'error_payload', entityId: failed.id })).map((event) => event.action);
+    assert.deepEqual(actions, ['row-failed'], 'a refused correction is not an action');
   });
 
   it('stores a passing correction as the schema reads it (types converted, defaults filled), the original untouched', async () => {
@@ -47,7 +48,8 @@ describeEachDatabase('correctPayload', (kind) => {
     const corrected = await correctPayload(store, { id: failed.id, payload: '{"employeeNumber":"1001","iban":"DE89370400440532013000"}', actor: 'alice' });
     assert.deepEqual(JSON.parse(corrected.payload!), { employeeNumber: 1001, iban: 'DE89370400440532013000', currency: 'EUR' });
     assert.equal(corrected.original_payload, failed.original_payload);
-    const [event] = await listEvents(store, { entity: 'error_payload', entityId: failed.id });
+    const [failedEvent, event] = await listEvents(store, { entity: 'error_payload', entityId: failed.id });
+    assert.equal(failedEvent.action, 'row-failed', 'the row failing is named by the error payload id too');
     assert.deepEqual([event.action, event.actor], ['corrected', 'alice']);
   });
 

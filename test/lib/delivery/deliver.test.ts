@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CircuitBreaker, deliver, idempotencyKey, IDEMPOTENCY_HEADER, type Outcome, type RetryPolicy } from '../../../lib/delivery';
+import { CircuitBreaker, deliver, type Outcome, type RetryPolicy } from '../../../lib/delivery';
+import { idempotencyKey, IDEMPOTENCY_HEADER } from '../../../lib/lineage';
 import { useFixtures } from './fixtures';
 
 /** Short pauses, so only a Retry-After can explain a long gap between attempts. */

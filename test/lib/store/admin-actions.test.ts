@@ -13,7 +13,7 @@ async function settledBatch(store: Store, to: 'FAILED' | 'PROCESSED'): Promise<B
     id: batch.id,
     to,
     actor: 'processor',
-    action: to.toLowerCase(),
+    action: to === 'FAILED' ? 'failed' : 'processed',
     patch: { total_rows: 5, processed_rows: 5, succeeded_rows: 3, failed_rows: 2, checkpoint_row: 5, error: '2 rows failed', finished_at: 3_000, lease_owner: null, lease_until: null },
   });
 }

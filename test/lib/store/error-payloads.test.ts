@@ -63,7 +63,7 @@ describeEachDatabase('error payload store operations', (kind) => {
     assert.equal(detail.errorPayload.status, 'READY');
     assert.deepEqual(
       detail.events.map((event) => [event.action, event.entity_id, event.actor]),
-      [['row-failed', `${batch.id}:2`, OWNER], ['corrected', String(failed.id), 'alice'], ['ready', String(failed.id), 'bob']],
+      [['row-failed', String(failed.id), OWNER], ['corrected', String(failed.id), 'alice'], ['ready', String(failed.id), 'bob']],
     );
     assert.deepEqual([detail.batchStatistics.batchId, detail.batchStatistics.failed, detail.batchStatistics.open], [batch.id, 1, 1]);
   });

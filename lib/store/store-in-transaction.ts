@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Store } from '../store';
+import type { Store } from './open-store';
 
 /**
  * The store seen from inside a transaction: store operations called with it read and write through the

@@ -1,0 +1,73 @@
+import { ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, readCsvRows, scanCsv, type CsvRow } from '../csv';
+import { idempotencyKey } from '../lineage';
+import { prepareRow } from './prepare-row';
+import type { ProcessorSettings } from './processor-settings';
+import { ReadAhead } from './read-ahead';
+import { failedRow, unsendable, type RowWork } from './row-work';
+
+/** What a first pass over a batch file found: how many rows, which columns, whether it is a replay. */
+export interface BatchFileScan {
+  rows: number;
+  /** Every column of the header, the replay columns included: a row's field count is checked against it. */
+  headerColumns: string[];
+  /** The columns of the rows as they were read at first (an error file also has bsync_row_number, bsync_error). */
+  rowColumns: string[];
+  /** An error file parked as a replay: each row carries its origin row number, which names its key. */
+  replay: boolean;
+}
+
+/** Throws CsvFormatError for input that cannot be read at all (malformed, wrong header, empty). */
+export async function scanBatchFile(filePath: string, settings: ProcessorSettings): Promise<BatchFileScan> {
+  const scan = await scanCsv(filePath, settings.csv);
+  return {
+    rows: scan.rows,
+    headerColumns: scan.columns,
+    rowColumns: scan.columns.filter((column) => column !== ERROR_FILE_ROW_COLUMN && column !== ERROR_FILE_ERROR_COLUMN),
+    replay: scan.columns.includes(ERROR_FILE_ROW_COLUMN),
+  };
+}
+
+/**
+ * The rows after `afterRow`, read and prepared (validated, mapped) a few ahead while requests are out: see
+ * ReadAhead. Each row carries the key of its origin row, the same through resumes and replays.
+ */
+export function readFileRows(
+  filePath: string,
+  scan: BatchFileScan,
+  originBatchId: number,
+  settings: ProcessorSettings,
+  afterRow: number,
+): ReadAhead<CsvRow, RowWork> {
+  return new ReadAhead(
+    readCsvRows(filePath, settings.csv, afterRow),
+    (row: CsvRow) => {
+      const originRow = scan.replay ? Number(row.record[ERROR_FILE_ROW_COLUMN]) || row.rowNumber : row.rowNumber;
+      const record: Record<string, string> = {};
+      for (const column of scan.rowColumns) if (row.record[column] !== undefined) record[column] = row.record[column];
+      return prepareFileRow(row.rowNumber, row.fieldCount, scan.headerColumns.length, record, idempotencyKey(originBatchId, originRow), settings);
+    },
+    settings.concurrency,
+  );
+}
+
+/** Everything before sending: the row as read, the field count check, validation, mapping, path. */
+async function prepareFileRow(
+  rowNumber: number,
+  fieldCount: number,
+  columnCount: number,
+  record: Record<string, string>,
+  key: string,
+  settings: ProcessorSettings,
+): Promise<RowWork> {
+  const original = JSON.stringify(record);
+  if (fieldCount !== columnCount) {
+    const error = `row ${rowNumber} has ${fieldCount} fields, the header has ${columnCount}`;
+    return { rowNumber, key, original, result: unsendable(failedRow(rowNumber, null, original, key, 'validation', error)) };
+  }
+  const prepared = await prepareRow(record, settings);
+  if (!prepared.ok) {
+    const failure = { ...failedRow(rowNumber, prepared.body, original, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail };
+    return { rowNumber, key, original, result: unsendable(failure) };
+  }
+  return { rowNumber, key, original, request: { path: prepared.path, body: prepared.body, contentType: 'application/json' } };
+}

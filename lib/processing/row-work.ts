@@ -1,0 +1,29 @@
+import type { FailedRow } from '../store';
+import type { RowResult } from './checkpoint-tracker';
+
+/** A row read and prepared: the request to send, or the result of a row that fails before sending. */
+export interface RowWork {
+  rowNumber: number;
+  key: string;
+  /** The row as read (JSON of its columns), kept for an error payload. */
+  original: string;
+  request?: { path: string; body: string; contentType: string };
+  result?: RowResult;
+}
+
+/** A failed row as the checkpoint window stores it; the HTTP details are added by who has them. */
+export function failedRow(
+  rowNumber: number,
+  payload: string | null,
+  original: string | null,
+  key: string,
+  errorKind: FailedRow['errorKind'],
+  error: string,
+): FailedRow {
+  return { rowNumber, payload, originalPayload: original, idempotencyKey: key, errorKind, error, httpStatus: null, errorDetail: null };
+}
+
+/** A row that fails before it is sent (read, validation, mapping): settled as it is, never retried. */
+export function unsendable(failure: FailedRow): RowResult {
+  return { ok: false, transient: false, failure };
+}

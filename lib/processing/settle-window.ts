@@ -1,0 +1,42 @@
+import { writeCheckpointWindow, type BatchRow, type Store } from '../store';
+import type { Window } from './checkpoint-tracker';
+
+export interface WindowContext {
+  store: Store;
+  owner: string;
+  leaseMs: number;
+  /** Rows of this batch with an error payload from an earlier run: one that succeeds now resolves it. */
+  earlierFailures: ReadonlyMap<number, unknown>;
+}
+
+/**
+ * Writes a window of settled rows (counters, checkpoint, error payloads, lease) in one transaction and
+ * returns the batch as it is now. Throws LeaseLostError, writing nothing, when another runtime holds it.
+ */
+export async function settleWindow(context: WindowContext, batch: BatchRow, window: Window, now: number = Date.now()): Promise<BatchRow> {
+  const failedRows = new Set(window.failures.map((failure) => failure.rowNumber));
+  await writeCheckpointWindow(context.store, {
+    batchId: batch.id,
+    groupType: batch.group_type,
+    groupId: batch.group_id,
+    owner: context.owner,
+    checkpointRow: window.checkpointRow,
+    processed: window.processed,
+    succeeded: window.succeeded,
+    failed: window.failed,
+    failures: window.failures,
+    resolvedRows: window.rowNumbers.filter((row) => context.earlierFailures.has(row) && !failedRows.has(row)),
+    // A replay's delivered rows settle their copies elsewhere in the lineage; a first run has none.
+    succeededKeys: batch.parent_batch_id === null ? undefined : window.succeededKeys,
+    leaseUntil: now + context.leaseMs,
+    now,
+  });
+  return {
+    ...batch,
+    checkpoint_row: window.checkpointRow,
+    processed_rows: batch.processed_rows + window.processed,
+    succeeded_rows: batch.succeeded_rows + window.succeeded,
+    failed_rows: batch.failed_rows + window.failed,
+    lease_until: now + context.leaseMs,
+  };
+}
