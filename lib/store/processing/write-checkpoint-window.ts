@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { boundNullableText, boundText } from '../../bounded-text';
 import type { Store } from '../open-store';
 import { recordEvents, type EventInput } from '../record-event';
 import type { ErrorKind } from '../tables';
@@ -67,8 +68,10 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
       throw new LeaseLostError(window.batchId, window.owner, current?.lease_owner ?? null);
     }
     const events: EventInput[] = [];
-    if (window.failures.length > 0) {
-      const rows = window.failures.map((failure) => ({
+    // A reason quotes the row or the downstream's answer: bounded, so one huge cell cannot bloat the table.
+    const failures = window.failures.map((failure) => ({ ...failure, error: boundText(failure.error), errorDetail: boundNullableText(failure.errorDetail) }));
+    if (failures.length > 0) {
+      const rows = failures.map((failure) => ({
         batch_id: window.batchId,
         row_number: failure.rowNumber,
         group_type: window.groupType,
@@ -102,7 +105,7 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
             resolved_at: null,
           });
       }
-      for (const failure of window.failures) {
+      for (const failure of failures) {
         events.push({
           entity: 'error_payload',
           entityId: `${window.batchId}:${failure.rowNumber}`,
