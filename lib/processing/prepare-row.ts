@@ -30,8 +30,10 @@ export async function prepareRow(record: Record<string, unknown>, settings: Proc
   }
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   try {
-    // The path may use the row's columns and the mapped body's fields.
-    const fields = body && typeof body === 'object' && !Array.isArray(body) ? { ...value, ...(body as Record<string, unknown>) } : value;
+    // The path says which record a request addresses: a column is put in as the text read from the file,
+    // never as a converted value (a schema or mapping cannot turn employee 007 into 7). The mapped body's
+    // fields fill in only the names the row has no column for.
+    const fields = body && typeof body === 'object' && !Array.isArray(body) ? { ...(body as Record<string, unknown>), ...record } : record;
     return { ok: true, path: fillPathTemplate(settings.request.pathTemplate, fields), body: text };
   } catch (error) {
     return { ok: false, errorKind: 'mapping', error: describeError(error), errorDetail: null, body: text };
