@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { CsvOptions } from './csv-options';
+import { fitName, FREE_SUFFIX_BYTES, MAX_NAME_BYTES } from '../files/fit-name';
 import { formatCsvLine, quoteFormula } from './format-line';
 
 /** Origin row number of the failed row: a replay keeps it, so the idempotency key stays the same. */
@@ -53,18 +54,21 @@ export interface ErrorFileWriter {
   abort(): Promise<void>;
 }
 
-/** 'bank.csv' -> 'bank.errors.csv'; 'bank' -> 'bank.errors.csv'; 'bank.errors.csv' -> 'bank.errors.errors.csv'. */
+/**
+ * 'bank.csv' -> 'bank.errors.csv'; 'bank' -> 'bank.errors.csv'; 'bank.errors.csv' -> 'bank.errors.errors.csv'.
+ * A name too long for the file system is shortened (see fitName), with room left for a free-name suffix.
+ */
 export function errorFileName(fileName: string): string {
   const extension = path.extname(fileName);
   const stem = extension ? fileName.slice(0, -extension.length) : fileName;
-  return `${stem}.errors${extension || '.csv'}`;
+  return fitName(stem, '.errors', extension || '.csv', MAX_NAME_BYTES - FREE_SUFFIX_BYTES);
 }
 
 /**
  * Writes failed rows as CSV (UTF-8, CRLF): the original columns plus bsync_row_number, bsync_error and
  * bsync_quoted, so an admin can correct the file and it can be read back with readCsvRows for a replay.
  * Cells that a spreadsheet would run as a formula are written with a leading ' (see quoteFormula). The file is written to
- * `<filePath>.tmp` and renamed on close, so a crash never leaves a half file under the final name.
+ * `<filePath>.tmp` (shortened if that is too long a name) and renamed on close, so a crash never leaves a half file under the final name.
  */
 export function createErrorFileWriter(
   filePath: string,
@@ -75,7 +79,7 @@ export function createErrorFileWriter(
   const quote = options.quote ?? '"';
   // The error file of a replay batch comes from an error file: keep its bsync columns once, at the end.
   const dataColumns = errorFileDataColumns(columns);
-  const temporaryPath = `${filePath}.tmp`;
+  const temporaryPath = path.join(path.dirname(filePath), fitName(path.basename(filePath), '.tmp'));
   // flush: the data is on disk before the rename makes the file visible under its final name.
   const stream = fs.createWriteStream(temporaryPath, { flush: true });
   let failure: Error | undefined;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describeError, FileRefusedError, InvalidRequestError } from '../errors';
 import type { DuplicateLookup } from './duplicate-lookup';
 import type { DuplicateFile, FileReference } from './file-reference';
+import { MAX_NAME_BYTES, nameBytes } from './fit-name';
 import { hashBuffer, hashFile, type ContentHash } from './hash-file';
 import { moveFile, writeIntoFolder } from './move-file';
 import { resolveInboundPath } from './safe-path';
@@ -38,6 +39,14 @@ function checkUploadName(fileName: string): void {
   const plain = typeof fileName === 'string' && fileName.trim() !== '' && !/[/\\\0]/.test(fileName) && fileName !== '.' && fileName !== '..';
   if (!plain) {
     throw new FileRefusedError('INVALID_FILE_NAME', String(fileName), `upload name ${JSON.stringify(fileName)} is refused: it must be a plain file name, without folders`);
+  }
+  const bytes = nameBytes(fileName);
+  if (bytes > MAX_NAME_BYTES) {
+    throw new FileRefusedError(
+      'INVALID_FILE_NAME',
+      fileName,
+      `upload name ${JSON.stringify(`${fileName.slice(0, 40)}…`)} is refused: it is ${bytes} bytes long (UTF-8), and a file name may have at most ${MAX_NAME_BYTES}`,
+    );
   }
 }
 
