@@ -7,6 +7,7 @@ import { FieldCountGuard } from './field-count-guard';
 /** Text files have no NUL bytes near the start; binary formats (images, archives, spreadsheets) nearly always do. */
 const BINARY_SNIFF_BYTES = 8192;
 const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
 
 export interface DecodeLimits {
   /** Longest physical line, in bytes. */
@@ -153,13 +154,24 @@ export class CsvDecodeStream extends Transform {
     let lineStart = 0;
     let newlines = 0;
     for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) {
-      this.refuseLongLine(this.lineBytes + at - lineStart, newlines);
+      this.refuseLongLine(this.runBefore(chunk, lineStart, at), newlines);
       this.lineBytes = 0;
       lineStart = at + 1;
       newlines += 1;
     }
-    this.lineBytes += chunk.length - lineStart;
+    this.lineBytes = this.runBefore(chunk, lineStart, chunk.length);
     this.refuseLongLine(this.lineBytes, newlines);
+  }
+
+  /**
+   * Bytes of the line that ends at `end`, begun `lineStart` bytes into the chunk (or before it). A file whose
+   * lines end in CR alone (csv-parse reads those too) has its line breaks counted only when it matters.
+   */
+  private runBefore(chunk: Buffer, lineStart: number, end: number): number {
+    const run = this.lineBytes + end - lineStart;
+    if (run <= this.maxLineBytes && end < chunk.length) return run;
+    const carriageReturn = end > lineStart ? chunk.lastIndexOf(CARRIAGE_RETURN, end - 1) : -1;
+    return carriageReturn >= lineStart ? end - carriageReturn - 1 : run;
   }
 
   private refuseLongLine(bytes: number, newlinesInChunk: number): void {

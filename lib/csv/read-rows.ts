@@ -141,7 +141,7 @@ async function* readRows(
   // Any stage's error destroys the parser with it, so it reaches us through the loop below.
   pipeline(source, decoder, parser, () => undefined);
 
-  const position: ParsePosition = { lastRecordEndLine: 0, emptyLinesBeforeIt: 0 };
+  const position: ParsePosition = { lastRecordEndLine: 0, emptyLinesBeforeIt: 0, maxRowBytes: options.maxRowBytes };
   let rowNumber = 0;
   try {
     for await (const { info, record } of parser as AsyncIterable<ParsedRecord>) {

@@ -227,7 +227,17 @@ describe('limits: long lines, wide files', () => {
     })());
     const error = await formatErrorOf(scanCsv(filePath, { maxRowBytes: 1024 * 1024 }));
     assert.equal(error.code, 'CSV_MALFORMED');
+    assert.match(error.message, /a row is longer than 1048576 characters/);
     assert.ok(error.message.length < 300, error.message);
+  });
+
+  it('counts a line ended by CR alone as a line (old Mac files), for the length limit too', async () => {
+    const rows = Array.from({ length: 2000 }, (_, index) => `${index},NL91ABNA0417164300`).join('\r');
+    const filePath = file('cr-only.csv', `id,iban\r${rows}\r`);
+    assert.equal((await scanCsv(filePath, { maxRowBytes: 64 })).rows, 2000);
+    const long = file('cr-only-long.csv', `id,iban\r${rows}\r1,${'z'.repeat(100)}\r2,x\r`);
+    const error = await formatErrorOf(scanCsv(long, { maxRowBytes: 64 }));
+    assert.equal(error.message, 'cr-only-long.csv line 2002: a row is longer than 64 characters (the maxRowBytes option): the file is probably not CSV, or a quote is never closed');
   });
 
   it('reads a 1 MB field whole', async () => {
