@@ -13,5 +13,5 @@ export {
   type ErrorFileRow,
 } from './error-file';
 export { quoteFormula, unquoteFormula, FORMULA_QUOTE } from './format-line';
-export { rowOriginal, raggedRowReason, parseStoredOriginal, RAGGED_FIELDS_KEY, RAGGED_COLUMNS_KEY, type StoredOriginal } from './row-original';
+export { rowOriginal, raggedRowReason, raggedOriginalReason, parseStoredOriginal, RAGGED_FIELDS_KEY, RAGGED_COLUMNS_KEY, type StoredOriginal } from './row-original';
 export { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_ROW_BYTES } from './csv-options';

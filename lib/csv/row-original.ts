@@ -37,6 +37,18 @@ export function rowOriginal(row: Pick<CsvRow, 'record' | 'fields'>, dataColumns:
   return JSON.stringify(record);
 }
 
+/**
+ * Why a row object cannot be sent: it is the stored original of a ragged row (an error payload resent without
+ * a correction). Undefined for any other row.
+ */
+export function raggedOriginalReason(row: Record<string, unknown>): string | undefined {
+  const fields = row[RAGGED_FIELDS_KEY];
+  const columns = row[RAGGED_COLUMNS_KEY];
+  if (!Array.isArray(fields) && !Array.isArray(columns)) return undefined;
+  const counts = Array.isArray(fields) && Array.isArray(columns) ? `it has ${fields.length} fields, the header has ${columns.length}` : 'it was read with the wrong number of fields';
+  return `the row cannot be sent as read: ${counts}; correct it (without ${RAGGED_FIELDS_KEY} and ${RAGGED_COLUMNS_KEY}) first`;
+}
+
 /** Reads an original_payload back; undefined when it is not a JSON object. */
 export function parseStoredOriginal(text: string | null): StoredOriginal | undefined {
   if (!text) return undefined;

@@ -1,3 +1,4 @@
+import { raggedOriginalReason } from '../csv/row-original';
 import { describeError } from '../errors';
 import type { ErrorKind } from '../store';
 import { fillPathTemplate } from './path-template';
@@ -9,6 +10,9 @@ export type PreparedRow =
 
 /** Validates a row against the schema, maps it to a request body and fills the path: everything before sending. */
 export async function prepareRow(record: Record<string, unknown>, settings: ProcessorSettings): Promise<PreparedRow> {
+  // A ragged row's stored original (resent as it is, not corrected) has no column-keyed form to send.
+  const ragged = raggedOriginalReason(record);
+  if (ragged) return { ok: false, errorKind: 'validation', error: ragged, errorDetail: null, body: null };
   let value: Record<string, unknown> = record;
   if (settings.validator) {
     const validation = settings.validator.validate(record);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { rowOriginal } from '../../../lib/csv';
 import { fillPathTemplate } from '../../../lib/processing/path-template';
 import { prepareRow } from '../../../lib/processing/prepare-row';
 import { DEFAULT_SETTINGS, type ProcessorSettings } from '../../../lib/processing/processor-settings';
@@ -42,6 +43,19 @@ describe('prepareRow: the path addresses the record the file names', () => {
     );
     assert.equal(prepared.ok, false);
     assert.ok(!prepared.ok && prepared.errorKind === 'validation' && prepared.error.includes('would be sent as 9007199254740992'));
+  });
+
+  it('never sends the stored original of a ragged row as it is (a resend without a correction)', async () => {
+    const original = JSON.parse(rowOriginal({ record: { employeeNumber: '7', iban: 'NL91' }, fields: ['7', 'NL91', 'EXTRA'] }, ['employeeNumber', 'iban'])) as Record<string, unknown>;
+    const prepared = await prepareRow(original, settings({}));
+    assert.deepEqual(prepared, {
+      ok: false,
+      errorKind: 'validation',
+      error: 'the row cannot be sent as read: it has 3 fields, the header has 2; correct it (without bsync_fields and bsync_columns) first',
+      errorDetail: null,
+      body: null,
+    });
+    assert.equal((await prepareRow({ employeeNumber: '7', iban: 'NL91' }, settings({}))).ok, true, 'the corrected row goes');
   });
 
   it('refuses a path value that is a list or an object, and a value only inherited', () => {
