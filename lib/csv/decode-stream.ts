@@ -13,7 +13,7 @@ export interface DecodeLimits {
   /** Longest physical line, in bytes. */
   maxLineBytes?: number;
   /** Most fields of a record, counted in the bytes (one-byte delimiter and quote, UTF-8 or latin1 only). */
-  maxFields?: { delimiter: string; quote: string; max: number };
+  maxFields?: { delimiter: string; quote: string; max: number; header: boolean };
 }
 
 /**
@@ -36,6 +36,7 @@ export class CsvDecodeStream extends Transform {
   private oddByte?: number;
   private readonly fieldGuard?: FieldCountGuard;
   private readonly maxFields?: number;
+  private readonly hasHeader: boolean;
 
   constructor(fileName: string, encoding: CsvEncoding, limits: DecodeLimits = {}) {
     super();
@@ -43,6 +44,7 @@ export class CsvDecodeStream extends Transform {
     this.encoding = encoding;
     this.maxLineBytes = limits.maxLineBytes ?? Number.POSITIVE_INFINITY;
     const fields = limits.maxFields;
+    this.hasHeader = fields?.header ?? true;
     if (fields && FieldCountGuard.appliesTo(fields.delimiter, fields.quote, encoding)) {
       this.fieldGuard = new FieldCountGuard(fields.delimiter, fields.quote, fields.max);
       this.maxFields = fields.max;
@@ -143,10 +145,11 @@ export class CsvDecodeStream extends Transform {
   private checkFieldCounts(chunk: Buffer): void {
     const tooWide = this.fieldGuard?.scan(chunk);
     if (!tooWide) return;
-    const problem = tooWide.first
+    const header = tooWide.first && this.hasHeader;
+    const problem = header
       ? `the header has more than ${this.maxFields} columns, the limit (the maxColumns option)`
       : `this row has more than ${this.maxFields} fields, the limit (the maxColumns option)`;
-    throw new CsvFormatError(tooWide.first ? 'CSV_HEADER' : 'CSV_MALFORMED', this.fileName, problem, { line: tooWide.line });
+    throw new CsvFormatError(header ? 'CSV_HEADER' : 'CSV_MALFORMED', this.fileName, problem, { line: tooWide.line });
   }
 
   private checkLineLengths(chunk: Buffer): void {

@@ -103,7 +103,7 @@ function countRows(filePath: string, options: ResolvedCsvOptions): Promise<CsvSc
 function decodeStream(fileName: string, options: ResolvedCsvOptions): CsvDecodeStream {
   return new CsvDecodeStream(fileName, options.encoding, {
     maxLineBytes: options.maxRowBytes,
-    maxFields: { delimiter: options.delimiter, quote: options.quote, max: options.maxColumns },
+    maxFields: { delimiter: options.delimiter, quote: options.quote, max: options.maxColumns, header: options.header },
   });
 }
 
