@@ -1,5 +1,4 @@
-import { ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN } from '../csv';
-import { formatCsvLine } from '../csv/format-line';
+import { errorFileDataColumns, errorFileHeader, errorFileLine } from '../csv';
 import { InvalidRequestError } from '../errors';
 import { getBatch, recordEvents, writeTransaction, type Store } from '../store';
 import { columnsOfOpenRows, openFailedRows, toErrorFileRow } from './open-failed-rows';
@@ -22,7 +21,7 @@ export interface ExportedRows {
   parentBatchId: number;
   /** `<name>.replay-<batch>.csv`: the name tells a re-import which batch it replays. */
   fileName: string;
-  /** The rows in the error file's format: the original columns, bsync_row_number, bsync_error. */
+  /** The rows in the error file's format: the original columns, bsync_row_number, bsync_error, bsync_quoted. */
   csv: string;
   rows: number;
 }
@@ -40,12 +39,10 @@ export async function exportFailedRows(store: Store, request: ExportRequest): Pr
   }
   const delimiter = request.csv?.delimiter || ',';
   const quote = request.csv?.quote || '"';
-  const columns = await columnsOfOpenRows(store, batch.id);
-  const lines = [formatCsvLine([...columns, ERROR_FILE_ROW_COLUMN, ERROR_FILE_ERROR_COLUMN], delimiter, quote)];
-  for await (const errorPayload of openFailedRows(store, batch.id)) {
-    const row = toErrorFileRow(errorPayload);
-    lines.push(formatCsvLine([...columns.map((column) => row.record[column] ?? ''), String(row.rowNumber), row.error], delimiter, quote));
-  }
+  const columns = errorFileDataColumns(await columnsOfOpenRows(store, batch.id));
+  // The error file's own format: formula-like cells quoted (the export is opened in spreadsheets), ragged rows whole.
+  const lines = [errorFileHeader(columns, delimiter, quote)];
+  for await (const errorPayload of openFailedRows(store, batch.id)) lines.push(errorFileLine(columns, toErrorFileRow(errorPayload), delimiter, quote));
   const rows = lines.length - 1;
   if (rows === 0) throw new InvalidRequestError(`batch ${batch.id} has no NEW failed rows to export`, { batchId: batch.id });
   const exported = { parentBatchId: batch.id, fileName: replayFileName(batch.file_name, batch.id), csv: lines.join(''), rows };

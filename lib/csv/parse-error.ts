@@ -5,6 +5,8 @@ import { CsvFormatError } from './csv-format-error';
 export interface ParsePosition {
   lastRecordEndLine: number;
   emptyLinesBeforeIt: number;
+  /** The row limit the parser had (max_record_size), for the message. */
+  maxRowBytes?: number;
 }
 
 /** Turns csv-parse's errors into CsvFormatError with a line a person can open the file at; passes others through. */
@@ -31,7 +33,12 @@ export function toCsvFormatError(error: unknown, fileName: string, position: Par
         cause: error,
       });
     case 'CSV_MAX_RECORD_SIZE':
-      return new CsvFormatError('CSV_MALFORMED', fileName, 'a record is too large; the file is probably not CSV or a quote is never closed', { line: lines, cause: error });
+      return new CsvFormatError(
+        'CSV_MALFORMED',
+        fileName,
+        `a row is longer than ${position.maxRowBytes ?? 'the limit of'} characters (the maxRowBytes option): the file is probably not CSV, or a quote is never closed`,
+        { line: lines, cause: error },
+      );
     default:
       return new CsvFormatError('CSV_MALFORMED', fileName, `the file cannot be read as CSV: ${error.message}`, { line: lines, cause: error });
   }

@@ -6,8 +6,8 @@ import { InvalidRequestError } from '../errors';
 import { CsvFormatError } from './csv-format-error';
 import { resolveCsvOptions, type CsvOptions, type ResolvedCsvOptions } from './csv-options';
 import { CsvDecodeStream } from './decode-stream';
-import { columnsFromHeader } from './header';
 import { toCsvFormatError, type ParsePosition } from './parse-error';
+import { headerLayout, positionalLayout, type RowLayout } from './row-layout';
 
 export { CsvFormatError, type CsvFormatErrorCode } from './csv-format-error';
 export type { CsvOptions, CsvEncoding } from './csv-options';
@@ -19,6 +19,11 @@ export interface CsvRow {
   line: number;
   /** Field values by column name. A short row lacks the keys of its missing fields; extra fields are left out. */
   record: Record<string, string>;
+  /**
+   * Every field of the row as read, in order, extra ones included (of an error file: its data fields, without
+   * the bsync ones, formula quotes taken off). What a ragged row's error payload keeps: see rowOriginal.
+   */
+  fields: string[];
   /** Number of fields on this row. */
   fieldCount: number;
   /** Number of columns (header length, or options.columns length): a row with another fieldCount is ragged. */
@@ -73,26 +78,32 @@ export async function scanCsv(filePath: string, options?: CsvOptions): Promise<C
 function countRows(filePath: string, options: ResolvedCsvOptions): Promise<CsvScan> {
   return new Promise((resolve, reject) => {
     const fileName = path.basename(filePath);
-    let columns = options.header ? undefined : givenColumns(options);
+    let layout = options.header ? undefined : positionalLayout(givenColumns(options));
     let rows = 0;
     const source = fs.createReadStream(filePath);
-    const decoder = new CsvDecodeStream(fileName, options.encoding);
+    const decoder = decodeStream(fileName, options);
     const parser = parse(parserOptions(options, false));
     parser.on('data', (record: string[]) => {
-      if (columns) rows += 1;
-      else {
-        try {
-          columns = columnsFromHeader(fileName, record, options.columns);
-        } catch (error) {
-          parser.destroy(error as Error);
-        }
+      try {
+        if (record.length > options.maxColumns) throw new Error('too many fields');
+        if (layout) rows += 1;
+        else layout = headerLayout(fileName, record, options.columns, 1, options.maxColumns);
+      } catch (error) {
+        parser.destroy(error as Error);
       }
     });
     pipeline(source, decoder, parser, (error) => {
       if (error) reject(error);
-      else if (rows === 0 || !columns) reject(new Error('no data rows'));
-      else resolve({ columns, rows });
+      else if (rows === 0 || !layout) reject(new Error('no data rows'));
+      else resolve({ columns: layout.columns, rows });
     });
+  });
+}
+
+function decodeStream(fileName: string, options: ResolvedCsvOptions): CsvDecodeStream {
+  return new CsvDecodeStream(fileName, options.encoding, {
+    maxLineBytes: options.maxRowBytes,
+    maxFields: { delimiter: options.delimiter, quote: options.quote, max: options.maxColumns, header: options.header },
   });
 }
 
@@ -105,6 +116,8 @@ function parserOptions(options: ResolvedCsvOptions, info: boolean): Options {
     escape: options.quote,
     relax_column_count: true,
     skip_empty_lines: true,
+    // Characters of a record's fields (a quote never closed makes one record of the rest of the file).
+    max_record_size: options.maxRowBytes,
     info,
   };
 }
@@ -116,33 +129,34 @@ async function* readRows(
   onColumns: (columns: string[]) => void,
 ): AsyncGenerator<CsvRow, void, undefined> {
   const fileName = path.basename(filePath);
-  let columns = options.header ? undefined : givenColumns(options);
-  if (columns) onColumns(columns);
+  let layout: RowLayout | undefined = options.header ? undefined : positionalLayout(givenColumns(options));
+  if (layout) onColumns(layout.columns);
 
   // csv-parse turns each chunk into rows at once, and they wait in its buffer until taken: smaller chunks
   // keep fewer rows waiting, fewer of them live long enough to be moved to the garbage collector's old
   // generation, and the heap grows less between full collections on a long file.
   const source = fs.createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES });
-  const decoder = new CsvDecodeStream(fileName, options.encoding);
+  const decoder = decodeStream(fileName, options);
   const parser = parse(parserOptions(options, true));
   // Any stage's error destroys the parser with it, so it reaches us through the loop below.
   pipeline(source, decoder, parser, () => undefined);
 
-  const position: ParsePosition = { lastRecordEndLine: 0, emptyLinesBeforeIt: 0 };
+  const position: ParsePosition = { lastRecordEndLine: 0, emptyLinesBeforeIt: 0, maxRowBytes: options.maxRowBytes };
   let rowNumber = 0;
   try {
     for await (const { info, record } of parser as AsyncIterable<ParsedRecord>) {
       const line = info.lines - lineBreaksInside(record);
       position.lastRecordEndLine = info.lines;
       position.emptyLinesBeforeIt = info.empty_lines;
-      if (!columns) {
-        columns = columnsFromHeader(fileName, record, options.columns, line);
-        onColumns(columns);
+      if (record.length > options.maxColumns) throw tooWideError(fileName, record.length, options.maxColumns, line, layout === undefined);
+      if (!layout) {
+        layout = headerLayout(fileName, record, options.columns, line, options.maxColumns);
+        onColumns(layout.columns);
         continue;
       }
       rowNumber += 1;
       if (rowNumber <= afterRow) continue;
-      yield { rowNumber, line, record: toRecord(columns, record), fieldCount: record.length, expectedFieldCount: columns.length };
+      yield { rowNumber, line, ...layout.layOut(record) };
     }
   } catch (error) {
     throw toCsvFormatError(error, fileName, position);
@@ -151,7 +165,7 @@ async function* readRows(
     source.destroy();
   }
 
-  if (rowNumber === 0) throw emptyFileError(fileName, decoder.bytesRead, columns !== undefined && options.header);
+  if (rowNumber === 0) throw emptyFileError(fileName, decoder.bytesRead, layout !== undefined && options.header);
 }
 
 function givenColumns(options: ResolvedCsvOptions): string[] {
@@ -159,18 +173,6 @@ function givenColumns(options: ResolvedCsvOptions): string[] {
   if (columns.length === 0) throw new InvalidRequestError('a CSV file without a header line needs the column names (options.columns)');
   if (new Set(columns).size !== columns.length) throw new InvalidRequestError(`the column names must be unique: ${columns.join(', ')}`);
   return columns;
-}
-
-function toRecord(columns: string[], fields: string[]): Record<string, string> {
-  const record: Record<string, string> = {};
-  const count = Math.min(columns.length, fields.length);
-  for (let index = 0; index < count; index += 1) {
-    const column = columns[index];
-    // Defined, not assigned, like Object.fromEntries: a column named "__proto__" stays a plain field.
-    if (column === '__proto__') Object.defineProperty(record, column, { value: fields[index], writable: true, enumerable: true, configurable: true });
-    else record[column] = fields[index];
-  }
-  return record;
 }
 
 /** csv-parse reports the line a record ends on; a quoted field with line breaks makes the record start earlier. */
@@ -186,4 +188,9 @@ function emptyFileError(fileName: string, bytes: number, hasHeader: boolean): Cs
   if (bytes === 0) return new CsvFormatError('CSV_EMPTY', fileName, 'the file is empty (0 bytes)');
   if (hasHeader) return new CsvFormatError('CSV_EMPTY', fileName, 'the file has a header line but no data rows');
   return new CsvFormatError('CSV_EMPTY', fileName, `the file holds no CSV rows, only blank lines (${bytes} bytes)`);
+}
+
+function tooWideError(fileName: string, fields: number, maxColumns: number, line: number, header: boolean): CsvFormatError {
+  const what = header ? `the header has ${fields} columns` : `this row has ${fields} fields`;
+  return new CsvFormatError(header ? 'CSV_HEADER' : 'CSV_MALFORMED', fileName, `${what}, more than the limit of ${maxColumns} (the maxColumns option)`, { line });
 }

@@ -2,7 +2,8 @@
 export { isFileReference, type FileReference, type DuplicateFile } from './file-reference';
 export { resolveInboundPath, isInside } from './safe-path';
 export { moveFile, copyAcrossDevices, writeIntoFolder } from './move-file';
-export { freeNameCandidates } from './free-names';
+export { freeNameCandidates, tempNameFor } from './free-names';
+export { fitName, nameBytes, MAX_NAME_BYTES, FREE_SUFFIX_BYTES } from './fit-name';
 export { hashFile, hashBuffer, type ContentHash } from './hash-file';
 export { globToRegExp, fileNameMatcher, isUnfinishedName } from './file-pattern';
 export { InboundWatcher, type InboundWatcherOptions, type StableFile } from './watch-inbound';

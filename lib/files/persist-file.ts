@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describeError, FileRefusedError, InvalidRequestError } from '../errors';
 import type { DuplicateLookup } from './duplicate-lookup';
 import type { DuplicateFile, FileReference } from './file-reference';
+import { MAX_NAME_BYTES, nameBytes } from './fit-name';
 import { hashBuffer, hashFile, type ContentHash } from './hash-file';
 import { issueFileReference } from './issued-references';
 import { moveFile, writeIntoFolder } from './move-file';
@@ -45,6 +46,14 @@ function checkUploadName(fileName: string): void {
   }
   if (/[\u0000-\u001f\u007f-\u009f]/.test(fileName)) {
     throw new FileRefusedError('INVALID_FILE_NAME', fileName, `upload name ${JSON.stringify(fileName)} is refused: it contains control characters (such as a line break)`);
+  }
+  const bytes = nameBytes(fileName);
+  if (bytes > MAX_NAME_BYTES) {
+    throw new FileRefusedError(
+      'INVALID_FILE_NAME',
+      fileName,
+      `upload name ${JSON.stringify(`${fileName.slice(0, 40)}…`)} is refused: it is ${bytes} bytes long (UTF-8), and a file name may have at most ${MAX_NAME_BYTES}`,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createErrorFileWriter, errorFileName, type CsvOptions, type ErrorFileRow } from '../csv';
+import { createErrorFileWriter, errorFileName, parseStoredOriginal, type CsvOptions, type ErrorFileRow } from '../csv';
 import { failedRowsOf, type ErrorPayloadRow, type Store } from '../store';
 import { parseIdempotencyKey } from '../lineage';
 
@@ -32,21 +32,27 @@ export async function writeBatchErrorFile(
  * through replays, so the idempotency key stays the same) and why it failed.
  */
 export function toErrorFileRow(errorPayload: ErrorPayloadRow): ErrorFileRow {
+  const stored = parseStoredOriginal(errorPayload.original_payload);
   return {
     rowNumber: parseIdempotencyKey(errorPayload.idempotency_key)?.originRowNumber ?? errorPayload.row_number,
     record: failedRowRecord(errorPayload.original_payload),
+    // A ragged row is written back whole, as read, so it fails again the same way until it is corrected.
+    ...(stored?.ragged ? { fields: stored.ragged.fields } : {}),
     error: errorPayload.error ?? '',
   };
 }
 
-/** The columns of a failed row as read from its file (stored as JSON in `original_payload`). */
+/**
+ * The columns of a failed row as read from its file (stored as JSON in `original_payload`). For a ragged
+ * row: keyed by every column of its header, a missing field as '' (for listing the columns; its error-file
+ * line is written from its fields, see toErrorFileRow).
+ */
 export function failedRowRecord(text: string | null): Record<string, string> {
-  if (!text) return {};
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
-    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, field === null || field === undefined ? '' : String(field)]));
-  } catch {
-    return {};
+  const stored = parseStoredOriginal(text);
+  if (!stored) return {};
+  if (stored.ragged) {
+    const { fields, columns } = stored.ragged;
+    return Object.fromEntries(columns.map((column, index) => [column, fields[index] ?? '']));
   }
+  return Object.fromEntries(Object.entries(stored.record).map(([key, field]) => [key, field === null || field === undefined ? '' : String(field)]));
 }

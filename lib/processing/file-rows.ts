@@ -1,4 +1,4 @@
-import { ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, readCsvRows, scanCsv, type CsvRow } from '../csv';
+import { ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, raggedRowReason, readCsvRows, rowOriginal, scanCsv, type CsvRow } from '../csv';
 import { idempotencyKey } from '../lineage';
 import { prepareRow } from './prepare-row';
 import type { ProcessorSettings } from './processor-settings';
@@ -44,7 +44,10 @@ export function readFileRows(
       const originRow = scan.replay ? Number(row.record[ERROR_FILE_ROW_COLUMN]) || row.rowNumber : row.rowNumber;
       const record: Record<string, string> = {};
       for (const column of scan.rowColumns) if (row.record[column] !== undefined) record[column] = row.record[column];
-      return prepareFileRow(row.rowNumber, row.fieldCount, scan.headerColumns.length, record, idempotencyKey(originBatchId, originRow), settings);
+      // A ragged row is kept whole (every field, in order), so its error-file line and replay stay ragged.
+      const original = rowOriginal(row, scan.rowColumns);
+      const ragged = raggedRowReason(row, scan.rowColumns, originRow);
+      return prepareFileRow(row.rowNumber, ragged, original, record, idempotencyKey(originBatchId, originRow), settings);
     },
     settings.concurrency,
   );
@@ -53,17 +56,13 @@ export function readFileRows(
 /** Everything before sending: the row as read, the field count check, validation, mapping, path. */
 async function prepareFileRow(
   rowNumber: number,
-  fieldCount: number,
-  columnCount: number,
+  raggedReason: string | undefined,
+  original: string,
   record: Record<string, string>,
   key: string,
   settings: ProcessorSettings,
 ): Promise<RowWork> {
-  const original = JSON.stringify(record);
-  if (fieldCount !== columnCount) {
-    const error = `row ${rowNumber} has ${fieldCount} fields, the header has ${columnCount}`;
-    return { rowNumber, key, original, result: unsendable(failedRow(rowNumber, null, original, key, 'validation', error)) };
-  }
+  if (raggedReason) return { rowNumber, key, original, result: unsendable(failedRow(rowNumber, null, original, key, 'validation', raggedReason)) };
   const prepared = await prepareRow(record, settings);
   if (!prepared.ok) {
     const failure = { ...failedRow(rowNumber, prepared.body, original, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail };

@@ -1,3 +1,4 @@
+import { raggedOriginalReason } from '../csv/row-original';
 import { describeError } from '../errors';
 import type { ErrorKind } from '../store';
 import { fillPathTemplate } from './path-template';
@@ -9,6 +10,9 @@ export type PreparedRow =
 
 /** Validates a row against the schema, maps it to a request body and fills the path: everything before sending. */
 export async function prepareRow(record: Record<string, unknown>, settings: ProcessorSettings): Promise<PreparedRow> {
+  // A ragged row's stored original (resent as it is, not corrected) has no column-keyed form to send.
+  const ragged = raggedOriginalReason(record);
+  if (ragged) return { ok: false, errorKind: 'validation', error: ragged, errorDetail: null, body: null };
   let value: Record<string, unknown> = record;
   if (settings.validator) {
     const validation = settings.validator.validate(record);
@@ -30,8 +34,10 @@ export async function prepareRow(record: Record<string, unknown>, settings: Proc
   }
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   try {
-    // The path may use the row's columns and the mapped body's fields.
-    const fields = body && typeof body === 'object' && !Array.isArray(body) ? { ...value, ...(body as Record<string, unknown>) } : value;
+    // The path says which record a request addresses: a column is put in as the text read from the file,
+    // never as a converted value (a schema or mapping cannot turn employee 007 into 7). The mapped body's
+    // fields fill in only the names the row has no column for.
+    const fields = body && typeof body === 'object' && !Array.isArray(body) ? { ...(body as Record<string, unknown>), ...record } : record;
     return { ok: true, path: fillPathTemplate(settings.request.pathTemplate, fields), body: text };
   } catch (error) {
     return { ok: false, errorKind: 'mapping', error: describeError(error), errorDetail: null, body: text };

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { boundJson } from './bounded-text';
 import type { Store } from './open-store';
 import type { EventAction, EventRow } from './tables';
 
@@ -11,7 +12,7 @@ export interface EventInput {
   fromStatus?: string | null;
   toStatus?: string | null;
   actor: string;
-  /** Before/after values, reasons: anything an auditor needs. Stored as JSON. */
+  /** Before/after values, reasons: anything an auditor needs. Stored as JSON, cut to MAX_STORED_TEXT_CHARS. */
   detail?: Record<string, unknown>;
   at: number;
 }
@@ -27,7 +28,8 @@ export async function recordEvents(store: Store, trx: Knex.Transaction | Knex, e
     from_status: event.fromStatus ?? null,
     to_status: event.toStatus ?? null,
     actor: event.actor,
-    detail: event.detail === undefined ? null : JSON.stringify(event.detail),
+    // Bounded: a detail quotes texts from outside (a reason, a downstream's answer) of any length.
+    detail: event.detail === undefined ? null : boundJson(event.detail),
     created_at: event.at,
   }));
   // Chunked: SQLite allows at most 32766 bound values per statement.

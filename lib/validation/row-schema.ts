@@ -1,5 +1,6 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import { describeAjvError } from './describe-ajv-error';
+import { inexactNumbers } from './exact-numbers';
 import { SchemaError } from './schema-error';
 
 export { SchemaError } from './schema-error';
@@ -22,6 +23,8 @@ const cache = new Map<string, RowValidator>();
 /**
  * Compiles a JSON Schema (object, or its JSON text) for CSV rows. Types are coerced ("42" passes
  * `type: integer` and becomes 42), defaults are filled in, and every broken rule is reported, in plain words.
+ * A text becomes a number only when written exactly as that number: "1e3", "0x10", "007", " 42" or
+ * "9007199254740993" fail the row with the reason instead of becoming 1000, 16, 7, 42 or 9007199254740992.
  * Throws SchemaError when the schema is not JSON or not a valid JSON Schema.
  */
 export function compileRowSchema(schema: object | string): RowValidator {
@@ -69,10 +72,19 @@ function buildValidator(schema: object): RowValidator {
     warnings,
     validate(record) {
       const copy = structuredClone(record);
-      if (check(copy)) return { ok: true, value: copy };
-      const detail = check.errors ?? [];
-      const errors = [...new Set(detail.map((error) => describeAjvError(error, record, copy)))];
+      const valid = check(copy);
+      const inexact = inexactNumbers(record, copy);
+      if (valid && inexact.length === 0) return { ok: true, value: copy };
+      const detail = [...(valid ? [] : (check.errors ?? [])), ...inexact];
+      const errors = [
+        ...new Set([...(valid ? [] : (check.errors ?? [])).map((error) => describeAjvError(error, record, copy)), ...inexact.map((error) => describeExactNumberError(error))]),
+      ];
       return { ok: false, errors, detail };
     },
   };
+}
+
+function describeExactNumberError(error: ErrorObject): string {
+  const column = error.instancePath.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
+  return `column ${JSON.stringify(column)}: value ${JSON.stringify((error.params as { value: string }).value)} ${error.message}`;
 }

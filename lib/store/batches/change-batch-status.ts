@@ -1,3 +1,4 @@
+import { boundNullableText, boundText } from '../bounded-text';
 import { BsyncError, InvalidTransitionError, NotFoundError } from '../../errors';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
@@ -46,7 +47,9 @@ export async function changeBatchStatus(store: Store, change: StatusChange): Pro
     }
     assertBatchTransition(before.id, before.status, change.to);
 
-    const patch = change.patch ?? {};
+    // The reason of a failure may quote the file (a parser's message): bounded like every stored text.
+    const patch = change.patch?.error === undefined ? (change.patch ?? {}) : { ...change.patch, error: boundNullableText(change.patch.error) };
+    const reason = change.reason === undefined ? undefined : boundText(change.reason);
     await trx(store.tables.batch)
       .where({ id: change.id, status: before.status })
       .update({ ...patch, status: change.to, status_time: now, updated_at: now });
@@ -65,7 +68,7 @@ export async function changeBatchStatus(store: Store, change: StatusChange): Pro
         fromStatus: before.status,
         toStatus: change.to,
         actor: change.actor,
-        detail: { ...(change.reason ? { reason: change.reason } : {}), ...(Object.keys(changed).length ? { changed } : {}) },
+        detail: { ...(reason ? { reason } : {}), ...(Object.keys(changed).length ? { changed } : {}) },
         at: now,
       },
     ]);

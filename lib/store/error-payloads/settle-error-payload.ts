@@ -1,3 +1,4 @@
+import { boundNullableText, boundText } from '../bounded-text';
 import { BsyncError, NotFoundError } from '../../errors';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
@@ -41,8 +42,8 @@ export async function settleErrorPayload(
           status_time: now,
           error_kind: result.errorKind,
           http_status: result.httpStatus ?? null,
-          error: result.error,
-          error_detail: result.errorDetail ?? null,
+          error: boundText(result.error),
+          error_detail: boundNullableText(result.errorDetail ?? null),
           attempts: before.attempts + 1,
           lease_owner: null,
           lease_until: null,

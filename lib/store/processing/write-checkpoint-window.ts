@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { boundNullableText, boundText } from '../bounded-text';
 import type { Store } from '../open-store';
 import { recordEvents, type EventInput } from '../record-event';
 import type { ErrorKind, ErrorPayloadStatus } from '../tables';
@@ -68,6 +69,8 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
       throw new LeaseLostError(window.batchId, window.owner, current?.lease_owner ?? null);
     }
     const events: EventInput[] = [];
+    // A reason quotes the row or the downstream's answer: bounded, so one huge cell cannot bloat the table.
+    window = { ...window, failures: window.failures.map((failure) => ({ ...failure, error: boundText(failure.error), errorDetail: boundNullableText(failure.errorDetail) })) };
     if (window.failures.length > 0) events.push(...(await storeFailures(store, trx, window, now)));
     const resolvedKeys = window.resolvedRows.length > 0 ? await resolveOnRetry(store, trx, window, now, events) : [];
     await recordEvents(store, trx, events);

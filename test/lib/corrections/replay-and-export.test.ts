@@ -137,6 +137,6 @@ describeEachDatabase('replay and export of failed rows', (kind) => {
       totalRows: 1, groupType: origin.group_type, parentBatchId: origin.id, failures: [{ row: 1, key: `bsync-${origin.id}-8`, record: record(8) }],
     });
     const exported = await exportFailedRows(store, { batchId: replay.id, actor: 'carol' });
-    assert.match(exported.csv, /,8,row 1 rejected\r\n$/);
+    assert.match(exported.csv, /,8,row 1 rejected,yes\r\n$/);
   });
 });

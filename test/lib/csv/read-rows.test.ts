@@ -40,6 +40,7 @@ describe('readCsvRows and scanCsv: reading', () => {
       rowNumber: 1,
       line: 2,
       record: { employeeNumber: '1001', iban: 'NL91ABNA0417164300', bankIdentifier: 'ABNANL2A', branchIdentifier: '', accountNumber: '0417164300' },
+      fields: ['1001', 'NL91ABNA0417164300', 'ABNANL2A', '', '0417164300'],
       fieldCount: 5,
       expectedFieldCount: 5,
     });

@@ -1,0 +1,48 @@
+import type { ErrorObject } from 'ajv';
+
+/** A number as a person writes it: optional minus, no leading zeros, optional decimals; no exponent, hex, plus or spaces. */
+const PLAIN_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
+
+/**
+ * ajv's type coercion turns any text JavaScript reads as a number into one: "1e3" into 1000, "0x10" into 16,
+ * " 42" into 42, "9007199254740993" into 9007199254740992 — another employee, silently. This finds each text
+ * of the row that became a number, and refuses those not written exactly as that number: a cell becomes a
+ * number only when the number sent is the number written.
+ */
+export function inexactNumbers(original: unknown, coerced: unknown, path = ''): ErrorObject[] {
+  if (typeof original === 'string' && typeof coerced === 'number') {
+    const problem = numberProblem(original, coerced);
+    return problem ? [exactNumberError(path, original, problem)] : [];
+  }
+  if (!original || !coerced || typeof original !== 'object' || typeof coerced !== 'object') return [];
+  const errors: ErrorObject[] = [];
+  for (const key of Object.keys(original)) {
+    errors.push(...inexactNumbers((original as Record<string, unknown>)[key], (coerced as Record<string, unknown>)[key], `${path}/${escapePointer(key)}`));
+  }
+  return errors;
+}
+
+/** Why `text` must not be sent as `value`, or undefined when `value` is exactly what `text` says. */
+export function numberProblem(text: string, value: number): string | undefined {
+  if (!PLAIN_NUMBER.test(text)) {
+    return 'is not written as a plain number (digits, an optional minus sign and decimal point; no exponent, hex, plus sign, spaces or leading zeros)';
+  }
+  if (Object.is(value, -0)) return 'is minus zero: it would be sent as 0';
+  const sent = String(value);
+  if (sent !== withoutTrailingZeros(text)) return `has more digits than a number holds exactly: it would be sent as ${sent} (make the column text in the schema)`;
+  return undefined;
+}
+
+/** "1.50" and "1.5" are the same number, and "2.0" is 2: trailing decimal zeros are not a different value. */
+function withoutTrailingZeros(text: string): string {
+  if (!text.includes('.')) return text;
+  return text.replace(/0+$/, '').replace(/\.$/, '');
+}
+
+function exactNumberError(instancePath: string, text: string, problem: string): ErrorObject {
+  return { instancePath, schemaPath: '#/exactNumber', keyword: 'exactNumber', params: { value: text }, message: problem };
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
