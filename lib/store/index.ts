@@ -32,3 +32,4 @@ export { discardErrorPayload, type DiscardRequest } from './error-payloads/disca
 export { settleSameRowElsewhere, type SameRowSettlement } from './error-payloads/settle-same-row';
 export { closeSettledBatches, ALL_FAILED_ROWS_SETTLED } from './error-payloads/close-settled-batches';
 export { fixStatistics, batchFixStatistics, type FixStatistics } from './error-payloads/fix-statistics';
+export * from './watermarks';

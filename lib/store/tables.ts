@@ -124,3 +124,30 @@ export interface ControlRow {
   updated_by: string | null;
   updated_at: number;
 }
+
+// Wave 2: table extracts (DESIGN.md "Watermarks").
+
+/**
+ * The watermark table of a prefix. Derived from the other names rather than added to TableNames, so the
+ * helpers adding tables in parallel do not edit the same lines; fold it into TableNames when merging.
+ */
+export function watermarkTable(tables: TableNames): string {
+  return `${tables.migrations.slice(0, -'migrations'.length)}watermark`;
+}
+
+/** The event entity of a watermark change (reset); EventRow['entity'] is to gain it when merging. */
+export const WATERMARK_ENTITY = 'watermark' as unknown as EventRow['entity'];
+
+/** How a batch file is read, recorded when it is parked (migration 002; CSV before it). */
+export type BatchFileFormat = 'csv' | 'jsonl';
+
+export interface WatermarkRow {
+  extract: string;
+  /** The watermark columns in order, e.g. ["updated_at", "id"]. */
+  columns: string[];
+  /** The last values read, by column; null before the first extract and after a reset. */
+  value: Record<string, unknown> | null;
+  batch_id: number | null;
+  updated_at: number;
+  updated_by: string | null;
+}
