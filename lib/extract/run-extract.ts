@@ -1,4 +1,5 @@
-import { InvalidRequestError } from '../errors';
+import { DatabaseUnavailableError, InvalidRequestError, describeError } from '../errors';
+import { isUnreachable } from '../store/store-connection';
 import { assertColumnsExist, lookupColumns, type ColumnInfo } from '../source/column-kinds';
 import type { Source } from '../source/open-source';
 import { SourceQueryError } from '../source/source-errors';
@@ -111,6 +112,10 @@ export async function runExtract(context: ExtractContext, settings: ExtractSetti
       // Refused for certain: the file is no batch's and goes. Anything else (the commit's fate unknown)
       // leaves it; a file no batch names is never read.
       if (error instanceof WatermarkMovedError || error instanceof InvalidRequestError) await writer.abort();
+      // Said as the batch store's failure, so it is not taken for the source's.
+      if (isUnreachable(error) && !(error instanceof DatabaseUnavailableError)) {
+        throw new DatabaseUnavailableError(`the batch store is not available, nothing was parked: ${describeError(error)}`, error);
+      }
       throw error;
     }
     run.batches.push(batch);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { describeError } from '../errors';
+import { BsyncError, describeError } from '../errors';
 import { openSource, type Source } from './open-source';
 import { describeSource, type SourceConfig } from './source-config';
 import { SourceQueryError, SourceUnavailableError } from './source-errors';
@@ -16,8 +16,10 @@ export interface SourceConnectionOptions {
 const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|PROTOCOL_CONNECTION_LOST|Connection terminated|Knex: Timeout acquiring a connection|SQLITE_CANTOPEN|unable to open database|Connection lost|closed state|ESOCKET/i;
 
 export function isSourceUnreachable(error: unknown): boolean {
-  if (error instanceof SourceQueryError) return false;
-  return error instanceof SourceUnavailableError || UNREACHABLE.test(describeError(error)) || UNREACHABLE.test(String((error as { code?: string })?.code));
+  if (error instanceof SourceUnavailableError) return true;
+  // Our own errors say what they are: a refused query, or the batch store (not this source) being down.
+  if (error instanceof BsyncError || error instanceof SourceQueryError) return false;
+  return UNREACHABLE.test(describeError(error)) || UNREACHABLE.test(String((error as { code?: string })?.code));
 }
 
 /**
