@@ -26,7 +26,7 @@ export async function readPage(source: Source, request: PageRequest): Promise<Re
   const { knex, client } = source;
   const query = baseQuery(knex, request);
   const { start, keyColumns } = request;
-  if (start && 'after' in start) whereAfter(query, keyColumns, start.after.map((value) => bindingValue(client, value)));
+  if (start && 'after' in start) whereAfter(query, keyColumns, start.after.map((value) => bindingValue(client, value)), client);
   else if (start) query.where(keyColumns[0], '>=', bindingValue(client, start.from) as Knex.Value);
   for (const column of keyColumns) query.orderBy(column, 'asc');
   query.limit(request.limit);

@@ -18,6 +18,8 @@ export type ParkedExtractBatch = BatchRow & { format: BatchFileFormat };
 export interface ExtractRun {
   /** The batches parked by this run, in order (none when nothing changed). */
   batches: ParkedExtractBatch[];
+  /** Rows in each batch, in the order of `batches`. */
+  batchRows: number[];
   rows: number;
   /** The watermark after the run (incremental), by column. */
   watermark: Record<string, unknown> | null;
@@ -61,7 +63,7 @@ export async function runExtract(context: ExtractContext, settings: ExtractSetti
       : { after: position };
   }
 
-  const run: ExtractRun = { batches: [], rows: 0, watermark };
+  const run: ExtractRun = { batches: [], batchRows: [], rows: 0, watermark };
   let exhausted = false;
   for (let sequence = 1; !exhausted; sequence += 1) {
     const writer = await createBatchFileWriter(settings.folder, batchFileName(settings.name, now(), sequence));
@@ -119,6 +121,7 @@ export async function runExtract(context: ExtractContext, settings: ExtractSetti
       throw error;
     }
     run.batches.push(batch);
+    run.batchRows.push(file.rows);
     run.rows += file.rows;
     if (incremental) watermark = last;
     run.watermark = watermark;

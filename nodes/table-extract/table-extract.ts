@@ -132,9 +132,9 @@ function register(RED: NodeAPI): void {
         ? `no changes (${new Date().toISOString().slice(11, 19)})`
         : `parked ${run.rows} rows in ${run.batches.length} batch${run.batches.length === 1 ? '' : 'es'} (${groupLabel(run.batches[0])})`;
       showStatus(node, 'ok', lastText);
-      return run.batches.map((batch) => ({
+      return run.batches.map((batch, index) => ({
         topic: 'extract',
-        payload: { ...parkedBatchView(batch), format: batch.format, rows: batch.total_rows },
+        payload: { ...parkedBatchView(batch), format: batch.format, rows: run.batchRows[index] },
         batch,
         extract: { name: settings!.name, rows: run.rows, watermark: run.watermark },
       }) as NodeMessage);

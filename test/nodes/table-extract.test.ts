@@ -81,6 +81,7 @@ describe('table-extract node', () => {
     node.receive({ topic: 'extract', user: 'etl-operator' });
     await eventually(() => out.length === 2, 'two batches');
     const views = out.map((msg) => msg.payload as Record<string, unknown>);
+    assert.deepEqual(views.map((view) => view.rows), [2, 1]);
     assert.deepEqual(views.map((view) => [view.status, view.kind, view.format, view.groupType, view.groupId]), [['NEW', 'file', 'jsonl', 'customers', 'crm'], ['NEW', 'file', 'jsonl', 'customers', 'crm']]);
     const ids: unknown[] = [];
     for (const msg of out) {

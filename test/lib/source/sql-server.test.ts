@@ -24,14 +24,14 @@ describe('SQL Server source', () => {
   it('quotes schema, table and columns in brackets and pages by keyset, never OFFSET', () => {
     const knex = knexFactory({ client: 'mssql' });
     const query = knex.select(['id', 'updated_at']).from('customers').withSchema('sales');
-    whereAfter(query, ['updated_at', 'id'], [bindingValue('mssql', '2026-11-30T10:00:00.25Z'), 7]);
+    whereAfter(query, ['updated_at', 'id'], [bindingValue('mssql', '2026-11-30T10:00:00.25Z'), 7], 'mssql');
     query.orderBy('updated_at').orderBy('id').limit(1000);
     const { sql, bindings } = query.toSQL().toNative();
     assert.match(sql, /from \[sales\]\.\[customers\]/);
-    assert.match(sql, /\(\[updated_at\] > @p\d\) or \(\[updated_at\] = @p\d and \[id\] > @p\d\)/);
+    assert.match(sql, /\[updated_at\] >= @p\d and \(\(\[updated_at\] > @p\d\) or \(\[updated_at\] = @p\d and \[id\] > @p\d\)\)/);
     assert.doesNotMatch(sql, /offset/i);
     // top (@p0) comes first; the watermark time without the Z, as datetime2 takes it.
-    assert.deepEqual(bindings, [1000, '2026-11-30T10:00:00.25', '2026-11-30T10:00:00.25', 7]);
+    assert.deepEqual(bindings, [1000, '2026-11-30T10:00:00.25', '2026-11-30T10:00:00.25', '2026-11-30T10:00:00.25', 7]);
   });
 
   it('refuses a config that cannot work, in plain words', () => {
