@@ -11,7 +11,9 @@ export function toJsonRow(row: Record<string, unknown>, kinds: Map<string, Colum
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(row)) {
     const value = toJsonValue(row[key], kinds?.get(key), key);
-    Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+    // Defined, not assigned, for a column named "__proto__": it stays a plain field.
+    if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+    else out[key] = value;
   }
   return out;
 }
