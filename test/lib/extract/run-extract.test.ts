@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, afterEach, beforeEach, it } from 'node:test';
+import { afterEach, beforeEach, it } from 'node:test';
 import { InvalidRequestError } from '../../../lib/errors';
 import { runExtract, type ExtractSettings } from '../../../lib/extract';
 import { openSource, SourceQueryError, type Source } from '../../../lib/source';
-import { findWatermark, listEvents, openStore, resetWatermark, type Store, type StoreConfig } from '../../../lib/store';
+import { findWatermark, listEvents, openStore, resetWatermark, WatermarkMovedError, type Store, type StoreConfig } from '../../../lib/store';
 import { describeEachSource, freshSource, type TestSource } from '../../support/sources';
 import { freshDatabaseConfig } from '../../support/stores';
 import { batchRecords, countBatchRows, createCustomers, filesIn, putCustomers, settings, tempFolder } from './extract-fixture';
@@ -40,7 +40,6 @@ describeEachSource('runExtract', (kind) => {
   afterEach(async () => {
     while (cleanups.length > 0) await cleanups.pop()!();
   });
-  after(async () => undefined);
 
   const run = (extract: ExtractSettings) => runExtract({ source: reader, store, actor: 'test' }, extract);
 
@@ -86,6 +85,23 @@ describeEachSource('runExtract', (kind) => {
     assert.deepEqual((await findWatermark(store, 'customers-to-crm'))?.value, { updated_at: T3, id: 7 });
     assert.equal(await countBatchRows(store), 4);
     assert.ok(filesIn(folder).every((name) => name.endsWith('.jsonl')), `no part files left: ${filesIn(folder).join(', ')}`);
+  });
+
+  it('two runs of one extract at once park its rows once', async () => {
+    await putCustomers(source, [
+      { id: 1, name: 'Ada', updated_at: T1 },
+      { id: 2, name: 'Bo', updated_at: T2 },
+    ]);
+    const results = await Promise.allSettled([run(settings(folder)), run(settings(folder))]);
+    // Either the later run read after the first had parked (and found nothing new), or it read the same rows
+    // and was refused when it came to move the watermark. Never two batches.
+    const parked = results.flatMap((result) => (result.status === 'fulfilled' ? result.value.batches : []));
+    assert.equal(parked.length, 1);
+    for (const result of results) {
+      if (result.status === 'rejected') assert.ok(result.reason instanceof WatermarkMovedError, String(result.reason));
+    }
+    assert.equal(await countBatchRows(store), 1);
+    assert.equal(filesIn(folder).length, 1, 'a refused run removes its file');
   });
 
   it('full mode reads every row every time and keeps no watermark', async () => {
