@@ -41,6 +41,8 @@ export interface FlowNodeController {
   input(msg: NodeMessageInFlow, send: Send): Promise<void>;
   /** Stops what the node started by itself (a schedule, a poller), before the toolkit waits for its work. */
   stop?(): void | Promise<void>;
+  /** Lets go of what else it holds (another config node), once its work has settled. */
+  release?(): void;
 }
 
 export interface FlowNodeSpec<Def extends NodeDef, Config> {
@@ -143,6 +145,7 @@ export function registerFlowNode<Def extends NodeDef, Config>(RED: NodeAPI, spec
       })()
         .catch((error: unknown) => node.error(describeError(error)))
         .finally(() => {
+          controller?.release?.();
           for (const letGo of release) letGo();
           done();
         });

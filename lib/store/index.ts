@@ -31,3 +31,4 @@ export { correctErrorPayload, type Correction } from './error-payloads/correct-e
 export { markErrorPayloadReady, markErrorPayloadsReady, type ReadyRequest, type BulkReadyRequest, type BulkReadyResult } from './error-payloads/mark-ready';
 export { discardErrorPayload, type DiscardRequest } from './error-payloads/discard-error-payload';
 export { fixStatistics, type FixStatistics } from './error-payloads/fix-statistics';
+export * from './watermarks';

@@ -1,3 +1,4 @@
+import type { BatchFileFormat } from './batches/batch-format';
 // Table names, statuses and row shapes: the words of DESIGN.md, used the same in code, tables, UI and docs.
 // Times are epoch milliseconds (BIGINT): one representation that compares the same on SQLite and MySQL.
 
@@ -8,6 +9,7 @@ export interface TableNames {
   errorPayload: string;
   event: string;
   control: string;
+  watermark: string;
   migrations: string;
 }
 
@@ -20,6 +22,7 @@ export function tableNames(prefix: string = DEFAULT_TABLE_PREFIX): TableNames {
     errorPayload: `${prefix}error_payload`,
     event: `${prefix}event`,
     control: `${prefix}control`,
+    watermark: `${prefix}watermark`,
     migrations: `${prefix}migrations`,
   };
 }
@@ -72,6 +75,8 @@ export interface BatchRow {
   error_file: string | null;
   parent_batch_id: number | null;
   row_schema: string | null;
+  /** How the batch file is read: `csv` or `jsonl` (by the file's extension, or as its source set it). */
+  format: BatchFileFormat;
   error: string | null;
   created_at: number;
   updated_at: number;
@@ -145,6 +150,8 @@ export const EVENT_ACTIONS = [
   'resolved-on-retry',
   'resolved-in-lineage',
   'discarded-in-lineage',
+  // watermark
+  'watermark-reset',
   // control
   'pause',
   'resume',
@@ -172,4 +179,20 @@ export interface ControlRow {
   paused: number | boolean;
   updated_by: string | null;
   updated_at: number;
+}
+
+// Wave 2: table extracts (DESIGN.md "Watermarks").
+
+/** How a batch file is read, recorded when it is parked (migration 002; CSV before it). */
+export type { BatchFileFormat } from './batches/batch-format';
+
+export interface WatermarkRow {
+  extract: string;
+  /** The watermark columns in order, e.g. ["updated_at", "id"]. */
+  columns: string[];
+  /** The last values read, by column; null before the first extract and after a reset. */
+  value: Record<string, unknown> | null;
+  batch_id: number | null;
+  updated_at: number;
+  updated_by: string | null;
 }

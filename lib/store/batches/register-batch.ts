@@ -1,3 +1,4 @@
+import { formatOfFileName, type BatchFileFormat } from './batch-format';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import type { BatchKind, BatchRow } from '../tables';
@@ -18,6 +19,8 @@ export interface NewBatch {
   parkedUntil?: number;
   priority?: number;
   parentBatchId?: number | null;
+  /** How the file is read; by default from its extension (`.jsonl`, `.ndjson`: JSON Lines). */
+  format?: BatchFileFormat;
   /** RETRY for a replay batch; NEW otherwise. */
   status?: 'NEW' | 'RETRY';
   actor: string;
@@ -40,6 +43,7 @@ export async function registerBatch(store: Store, input: NewBatch): Promise<Batc
         size: input.size ?? null,
         payload: input.payload ?? null,
         content_type: input.contentType ?? null,
+        format: input.format ?? (input.kind === 'file' && input.fileName ? formatOfFileName(input.fileName) : 'csv'),
         status,
         status_time: now,
         parked_until: input.parkedUntil ?? now,

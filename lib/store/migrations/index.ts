@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { TableNames } from '../tables';
 import * as initial from './001-initial';
+import * as watermarks from './002-watermarks';
 
 interface Migration {
   name: string;
@@ -9,7 +10,7 @@ interface Migration {
 }
 
 /** Every schema change, in order. Add a file and list it here; never change one that has shipped. */
-const migrations: Migration[] = [initial];
+const migrations: Migration[] = [initial, watermarks];
 
 /** A knex migration source bound to one table prefix, so two prefixes can share one database. */
 export function migrationSource(tables: TableNames): Knex.MigrationSource<Migration> {
