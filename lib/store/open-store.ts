@@ -5,22 +5,27 @@ import { DatabaseUnavailableError, describeError } from '../errors';
 import { migrationSource } from './migrations';
 import { DEFAULT_TABLE_PREFIX, tableNames, type TableNames } from './tables';
 
-export type Dialect = 'sqlite' | 'mysql';
+export type Dialect = 'sqlite' | 'mysql' | 'postgres';
+
+/** A database server reached over the network: MySQL/MariaDB through mysql2, PostgreSQL through pg. */
+interface ServerConfig {
+  host: string;
+  port?: number;
+  database: string;
+  user: string;
+  password?: string;
+  /** The driver's TLS options (ca, cert, key, rejectUnauthorized), when the server asks for TLS. */
+  ssl?: Record<string, unknown>;
+  poolMax?: number;
+  tablePrefix?: string;
+}
 
 export type StoreConfig =
   | { client: 'sqlite'; filename: string; tablePrefix?: string }
-  | {
-      client: 'mysql';
-      host: string;
-      port?: number;
-      database: string;
-      user: string;
-      password?: string;
-      /** mysql2 TLS options (ca, cert, key, rejectUnauthorized), when the server asks for TLS. */
-      ssl?: Record<string, unknown>;
-      poolMax?: number;
-      tablePrefix?: string;
-    };
+  | ({ client: 'mysql' } & ServerConfig)
+  | ({ client: 'postgres' } & ServerConfig);
+
+export const DEFAULT_PORTS = { mysql: 3306, postgres: 5432 } as const;
 
 /** One database: one knex pool, the table names of its prefix, and its dialect. */
 export interface Store {
@@ -50,11 +55,29 @@ function knexConfig(config: StoreConfig): Knex.Config {
       },
     };
   }
+  if (config.client === 'postgres') {
+    return {
+      client: 'pg',
+      connection: {
+        host: config.host,
+        port: config.port ?? DEFAULT_PORTS.postgres,
+        database: config.database,
+        user: config.user,
+        password: config.password,
+        ssl: config.ssl,
+        // Without it a pool waits forever for a server that does not answer; knex gives up at 10 s.
+        connectionTimeoutMillis: 10000,
+        application_name: 'node-red-batch-sync',
+      },
+      pool: { min: 0, max: config.poolMax ?? 10 },
+      acquireConnectionTimeout: 10000,
+    };
+  }
   return {
     client: 'mysql2',
     connection: {
       host: config.host,
-      port: config.port ?? 3306,
+      port: config.port ?? DEFAULT_PORTS.mysql,
       database: config.database,
       user: config.user,
       password: config.password,
@@ -80,7 +103,7 @@ const sqlitePools = new Map<string, { knex: Knex; users: number; ready: Promise<
  */
 export async function openStore(config: StoreConfig): Promise<Store> {
   const tables = tableNames(config.tablePrefix ?? DEFAULT_TABLE_PREFIX);
-  const dialect: Dialect = config.client === 'sqlite' ? 'sqlite' : 'mysql';
+  const dialect: Dialect = config.client;
   const poolKey = config.client === 'sqlite' ? path.resolve(config.filename) : undefined;
   let shared = poolKey === undefined ? undefined : sqlitePools.get(poolKey);
   let knex: Knex;
@@ -135,15 +158,24 @@ async function migrateLatest(knex: Knex, tables: TableNames): Promise<void> {
       await knex.migrate.latest({ migrationSource: migrationSource(tables), tableName: tables.migrations });
       return;
     } catch (error) {
-      const busy = error instanceof Error && (error.name === 'MigrationLocked' || /SQLITE_BUSY|database is locked/.test(error.message));
+      const busy = error instanceof Error && (error.name === 'MigrationLocked' || /SQLITE_BUSY|database is locked/.test(error.message) || racedOnCatalog(error));
       if (!busy || attempt >= 40) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }
 }
 
+/**
+ * PostgreSQL: two runtimes creating knex's migration tables at the same moment; the loser fails on the
+ * catalog's unique index (23505) or finds the table there (42P07), and the next attempt sees it.
+ */
+function racedOnCatalog(error: Error): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '42P07' || (code === '23505' && /pg_type|pg_class|pg_namespace/.test(error.message));
+}
+
 export function describeTarget(config: StoreConfig): string {
-  return config.client === 'sqlite'
-    ? `SQLite ${config.filename}`
-    : `MySQL ${config.user}@${config.host}:${config.port ?? 3306}/${config.database}`;
+  if (config.client === 'sqlite') return `SQLite ${config.filename}`;
+  const server = config.client === 'postgres' ? 'PostgreSQL' : 'MySQL';
+  return `${server} ${config.user}@${config.host}:${config.port ?? DEFAULT_PORTS[config.client]}/${config.database}`;
 }

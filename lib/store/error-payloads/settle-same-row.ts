@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import type { ErrorPayloadStatus } from '../tables';
+import { hasRowLocks } from '../transaction';
 
 /** Only error payloads nobody is working on follow; a RESUBMITTED one settles itself when its resend ends. */
 const FOLLOWING: readonly ErrorPayloadStatus[] = ['NEW', 'READY'];
@@ -32,7 +33,7 @@ export async function settleSameRowElsewhere(store: Store, trx: Knex.Transaction
       .select('id', 'batch_id', 'status', 'idempotency_key')
       .whereIn('idempotency_key', chunk)
       .whereIn('status', FOLLOWING as ErrorPayloadStatus[]);
-    if (store.dialect === 'mysql') select.forUpdate();
+    if (hasRowLocks(store)) select.forUpdate();
     const matching = (await select) as { id: number; batch_id: number; status: ErrorPayloadStatus; idempotency_key: string }[];
     if (matching.length === 0) continue;
     await trx(store.tables.errorPayload)
