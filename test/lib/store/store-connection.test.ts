@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
 import { DatabaseUnavailableError } from '../../../lib/errors';
-import { StoreConnection, registerBatch, type StoreConfig } from '../../../lib/store';
+import { DEFAULT_PORTS, StoreConnection, registerBatch, type StoreConfig } from '../../../lib/store';
 import { freePort } from '../../support/free-port';
 import { eventually } from '../../support/node-red';
 import { describeEachDatabase, freshDatabaseConfig } from '../../support/stores';
@@ -23,9 +23,9 @@ describeEachDatabase('StoreConnection', (kind) => {
       bringDown = async () => fs.writeFileSync(blocker, 'not a folder');
       bringUp = async () => fs.rmSync(blocker);
     } else {
-      const real = await freshDatabaseConfig('mariadb');
-      if (real.client !== 'mysql') throw new Error('expected a mysql config');
-      const proxy = new TcpProxy(await freePort(), { host: real.host, port: real.port ?? 3306 });
+      const real = await freshDatabaseConfig(kind);
+      if (real.client === 'sqlite') throw new Error(`expected a server config for ${kind}`);
+      const proxy = new TcpProxy(await freePort(), { host: real.host, port: real.port ?? DEFAULT_PORTS[real.client] });
       config = { ...real, port: proxy.port };
       bringDown = () => proxy.down();
       bringUp = () => proxy.up();
@@ -44,7 +44,7 @@ describeEachDatabase('StoreConnection', (kind) => {
       const batch = await registerBatch(store, { groupType: 'g', kind: 'payload', payload: 'x', actor: 't' });
       assert.ok(batch.id > 0);
 
-      if (kind === 'mariadb') {
+      if (kind !== 'sqlite') {
         // Down while in use: the failing call says so, the connection checks until the database is back.
         await bringDown();
         await assert.rejects(
