@@ -81,10 +81,11 @@ export class StoreConnection extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    // Closed before the wait: an open that fails meanwhile then schedules no retry (schedule checks the state).
+    this.setState('closed', '');
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.opening?.catch(() => undefined);
-    this.setState('closed', '');
     const store = this.store;
     this.store = undefined;
     await store?.close();
