@@ -148,30 +148,42 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   };
 }
 
+/** How long a deploy waits for another runtime that is migrating the same database right now. */
+const MIGRATION_WAIT_MS = 60_000;
+
 /**
- * Runs the migrations; when another runtime is migrating the same database at this moment (knex's
- * migration lock is taken, or SQLite is busy), waits and tries again instead of failing the deploy.
+ * Runs the migrations; when another runtime is migrating the same database at this moment, waits and
+ * tries again instead of failing the deploy.
  */
 async function migrateLatest(knex: Knex, tables: TableNames): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
+  const deadline = Date.now() + MIGRATION_WAIT_MS;
+  for (;;) {
     try {
       await knex.migrate.latest({ migrationSource: migrationSource(tables), tableName: tables.migrations });
       return;
     } catch (error) {
-      const busy = error instanceof Error && (error.name === 'MigrationLocked' || /SQLITE_BUSY|database is locked/.test(error.message) || racedOnCatalog(error));
-      if (!busy || attempt >= 40) throw error;
+      if (!racedWithAnotherRuntime(error) || Date.now() >= deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }
 }
 
 /**
- * PostgreSQL: two runtimes creating knex's migration tables at the same moment; the loser fails on the
- * catalog's unique index (23505) or finds the table there (42P07), and the next attempt sees it.
+ * Another runtime holds knex's migration lock, or SQLite's write lock; or it created knex's own migration
+ * tables between our look and our CREATE TABLE (SQLite and MySQL say the table already exists; PostgreSQL
+ * says so (42P07) or fails on its catalog's unique index (23505)). The next attempt finds them there.
  */
-function racedOnCatalog(error: Error): boolean {
+function racedWithAnotherRuntime(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
   const code = (error as { code?: string }).code;
-  return code === '42P07' || (code === '23505' && /pg_type|pg_class|pg_namespace/.test(error.message));
+  return (
+    error.name === 'MigrationLocked' ||
+    /SQLITE_BUSY|database is locked/.test(error.message) ||
+    /already exists/.test(error.message) ||
+    code === 'ER_TABLE_EXISTS_ERROR' ||
+    code === '42P07' ||
+    (code === '23505' && /pg_type|pg_class|pg_namespace/.test(error.message))
+  );
 }
 
 export function describeTarget(config: StoreConfig): string {
