@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { DatabaseUnavailableError, describeError } from '../errors';
+import { DatabaseUnavailableError, InvalidRequestError, describeError } from '../errors';
 import { migrationSource } from './migrations';
 import { DEFAULT_TABLE_PREFIX, tableNames, type TableNames } from './tables';
 
@@ -56,6 +56,10 @@ function knexConfig(config: StoreConfig): Knex.Config {
     };
   }
   if (config.client === 'postgres') {
+    // pg fills an empty user or database from PGUSER/PGDATABASE or the OS account: refuse them instead.
+    if (!config.user) throw new InvalidRequestError('a PostgreSQL batch store needs a user');
+    if (!config.database) throw new InvalidRequestError('a PostgreSQL batch store needs a database');
+    const password = config.password ?? '';
     return {
       client: 'pg',
       connection: {
@@ -63,7 +67,9 @@ function knexConfig(config: StoreConfig): Knex.Config {
         port: config.port ?? DEFAULT_PORTS.postgres,
         database: config.database,
         user: config.user,
-        password: config.password,
+        // A function, so pg takes exactly this password: given a string that is empty, it would read
+        // PGPASSWORD or the ~/.pgpass file instead, secrets nobody configured for this store.
+        password: () => password,
         ssl: config.ssl,
         // Without it a pool waits forever for a server that does not answer; knex gives up at 10 s.
         connectionTimeoutMillis: 10000,

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
+import { DatabaseUnavailableError, InvalidRequestError } from '../../../lib/errors';
 import { listBatches, openStore, type StoreConfig } from '../../../lib/store';
-import { describeEachDatabase, freshDatabaseConfig } from '../../support/stores';
+import { describeEachDatabase, freshDatabaseConfig, postgresSkipReason } from '../../support/stores';
 
 /** A runtime of its own (process and pool) that opens the store, migrating it if it has to, and parks one batch. */
 function openInProcess(config: StoreConfig, startAt: number, groupType: string): Promise<void> {
@@ -43,5 +46,42 @@ describeEachDatabase('openStore', (kind) => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('openStore on PostgreSQL', { skip: postgresSkipReason() }, () => {
+  it('uses the password it is given and nothing else: neither PGPASSWORD nor a ~/.pgpass file', { timeout: 30_000 }, async () => {
+    const config = await freshDatabaseConfig('postgres');
+    if (config.client !== 'postgres') throw new Error('expected a PostgreSQL config');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-pgpass-'));
+    const passFile = path.join(dir, '.pgpass');
+    fs.writeFileSync(passFile, `*:*:*:*:${config.password}\n`, { mode: 0o600 });
+    const saved = { PGPASSFILE: process.env.PGPASSFILE, PGPASSWORD: process.env.PGPASSWORD };
+    try {
+      for (const environment of [{ PGPASSFILE: passFile }, { PGPASSWORD: config.password! }]) {
+        Object.assign(process.env, environment);
+        await assert.rejects(
+          openStore({ ...config, password: '' }),
+          (error: unknown) => error instanceof DatabaseUnavailableError && !error.message.includes(config.password!),
+          `no password configured, so none is sent, whatever ${Object.keys(environment)[0]} holds`,
+        );
+        for (const name of Object.keys(environment)) delete process.env[name];
+      }
+      const store = await openStore(config);
+      await store.close();
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a PostgreSQL store without a user or a database, in plain words, instead of taking them from the environment', async () => {
+    const config = await freshDatabaseConfig('postgres');
+    if (config.client !== 'postgres') throw new Error('expected a PostgreSQL config');
+    await assert.rejects(openStore({ ...config, user: '' }), (error: unknown) => error instanceof InvalidRequestError && /needs a user/.test(error.message));
+    await assert.rejects(openStore({ ...config, database: '' }), (error: unknown) => error instanceof InvalidRequestError && /needs a database/.test(error.message));
   });
 });
