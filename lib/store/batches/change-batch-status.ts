@@ -2,6 +2,7 @@ import { BsyncError, InvalidTransitionError, NotFoundError } from '../../errors'
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import type { BatchRow, BatchStatus } from '../tables';
+import { diagnosticText } from '../storable-text';
 import { forUpdate, writeTransaction } from '../transaction';
 import { assertBatchTransition } from './batch-transitions';
 import { normalizeBatch } from './normalize-batch';
@@ -46,7 +47,8 @@ export async function changeBatchStatus(store: Store, change: StatusChange): Pro
     }
     assertBatchTransition(before.id, before.status, change.to);
 
-    const patch = change.patch ?? {};
+    const patch: BatchPatch = { ...change.patch };
+    if (patch.error !== undefined) patch.error = diagnosticText(store, patch.error);
     await trx(store.tables.batch)
       .where('id', change.id)
       .update({ ...patch, status: change.to, status_time: now, updated_at: now });

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Store } from '../open-store';
 import { recordEvents, type EventInput } from '../record-event';
 import type { ErrorKind } from '../tables';
+import { diagnosticText } from '../storable-text';
 import { writeTransaction } from '../transaction';
 import { LeaseLostError } from '../batches/change-batch-status';
 import { closeSettledBatches } from '../error-payloads/close-settled-batches';
@@ -79,8 +80,8 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
         status: 'NEW',
         error_kind: failure.errorKind,
         http_status: failure.httpStatus ?? null,
-        error: failure.error,
-        error_detail: failure.errorDetail ?? null,
+        error: diagnosticText(store, failure.error),
+        error_detail: diagnosticText(store, failure.errorDetail ?? null),
         attempts: 1,
         created_at: now,
         status_time: now,
