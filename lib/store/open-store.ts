@@ -169,9 +169,21 @@ async function migrateLatest(knex: Knex, tables: TableNames): Promise<void> {
       return;
     } catch (error) {
       if (!racedWithAnotherRuntime(error) || Date.now() >= deadline) throw error;
+      if ((error as Error).name === 'MigrationLocked') await keepOneLockRow(knex, tables);
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }
+}
+
+/**
+ * knex looks for the row of its migration lock table before inserting it, so runtimes that create a new
+ * database's tables at the same moment can insert one each; with two rows the lock can never be taken
+ * again (its update must change exactly one), and every later deploy would fail. Keep the first row.
+ */
+async function keepOneLockRow(knex: Knex, tables: TableNames): Promise<void> {
+  const lockTable = `${tables.migrations}_lock`;
+  const rows = (await knex(lockTable).select('index').orderBy('index')) as { index: number | string }[];
+  if (rows.length > 1) await knex(lockTable).where('index', '>', rows[0].index).del();
 }
 
 /**

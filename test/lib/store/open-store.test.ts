@@ -49,6 +49,27 @@ describeEachDatabase('openStore', (kind) => {
   });
 });
 
+describeEachDatabase('openStore after a doubled migration lock row', (kind) => {
+  it('opens a database whose migration lock table got a row from each of two racing runtimes', { timeout: 30_000 }, async () => {
+    const config = await freshDatabaseConfig(kind);
+    const first = await openStore(config);
+    const lockTable = `${first.tables.migrations}_lock`;
+    try {
+      // What two runtimes inserting knex's lock row at the same moment leave behind.
+      await first.knex(lockTable).insert({ is_locked: 0 });
+      assert.equal((await first.knex(lockTable).select('index')).length, 2);
+    } finally {
+      await first.close();
+    }
+    const store = await openStore(config);
+    try {
+      assert.deepEqual(await store.knex(lockTable).select('is_locked'), [{ is_locked: 0 }], 'one lock row left, and free');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('openStore on PostgreSQL', { skip: postgresSkipReason() }, () => {
   it('uses the password it is given and nothing else: neither PGPASSWORD nor a ~/.pgpass file', { timeout: 30_000 }, async () => {
     const config = await freshDatabaseConfig('postgres');
