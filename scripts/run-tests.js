@@ -1,9 +1,11 @@
-// `npm test`: every test file under dist/test, on SQLite and, where mariadbd is installed, on a
-// throwaway MariaDB server started here once for the whole run and stopped afterwards.
+// `npm test`: every test file under dist/test, on SQLite and, where their binaries are installed, on a
+// throwaway MariaDB server and a throwaway PostgreSQL server, started here once for the whole run and
+// stopped afterwards.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { findBinary, startMariaDb } = require('../dist/test/support/mariadb-server');
+const { findPostgresBinaries, startPostgres } = require('../dist/test/support/postgres-server');
 
 function testFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -20,25 +22,49 @@ async function main() {
     .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
     .sort();
   const env = { ...process.env };
-  let server;
-  if (findBinary('mariadbd')) {
-    server = await startMariaDb();
-    env.BSYNC_MARIADB = JSON.stringify(server.connection);
-    console.log(`MariaDB test server on 127.0.0.1:${server.connection.port}`);
+  // Both servers start side by side; when one fails, the other is stopped before the run ends.
+  const starts = await Promise.allSettled([
+    findBinary('mariadbd') ? startMariaDb() : undefined,
+    findPostgresBinaries() ? startPostgres() : undefined,
+  ]);
+  const servers = starts.filter((start) => start.status === 'fulfilled' && start.value).map((start) => start.value);
+  const stopServers = () => Promise.all(servers.map((server) => server.stop()));
+  const failed = starts.find((start) => start.status === 'rejected');
+  if (failed) {
+    await stopServers();
+    throw failed.reason;
+  }
+  const [mariaDb, postgres] = starts.map((start) => start.value);
+  if (mariaDb) {
+    env.BSYNC_MARIADB = JSON.stringify(mariaDb.connection);
+    console.log(`MariaDB test server on 127.0.0.1:${mariaDb.connection.port}`);
   } else {
     env.BSYNC_MARIADB_SKIPPED = 'mariadbd is not installed (apt-get install mariadb-server)';
-    if (process.env.BSYNC_REQUIRE_MARIADB === '1') {
-      console.error('BSYNC_REQUIRE_MARIADB=1 but mariadbd is not installed');
+    console.log(`MariaDB tests skipped: ${env.BSYNC_MARIADB_SKIPPED}`);
+  }
+  if (postgres) {
+    env.BSYNC_POSTGRES = JSON.stringify(postgres.connection);
+    console.log(`PostgreSQL test server on 127.0.0.1:${postgres.connection.port}`);
+  } else {
+    env.BSYNC_POSTGRES_SKIPPED = 'postgres is not installed (apt-get install postgresql)';
+    console.log(`PostgreSQL tests skipped: ${env.BSYNC_POSTGRES_SKIPPED}`);
+  }
+  for (const [name, required, skipped] of [
+    ['MARIADB', process.env.BSYNC_REQUIRE_MARIADB, env.BSYNC_MARIADB_SKIPPED],
+    ['POSTGRES', process.env.BSYNC_REQUIRE_POSTGRES, env.BSYNC_POSTGRES_SKIPPED],
+  ]) {
+    if (required === '1' && skipped) {
+      console.error(`BSYNC_REQUIRE_${name}=1 but ${skipped}`);
+      await stopServers();
       process.exit(1);
     }
-    console.log(`MariaDB tests skipped: ${env.BSYNC_MARIADB_SKIPPED}`);
   }
   // Readable progress on stdout; a TAP copy to count from, for the closing line CI reads.
   const tap = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'bsync-test-')), 'results.tap');
   const args = ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files];
   const child = spawn(process.execPath, args, { stdio: 'inherit', env });
   const code = await new Promise((resolve) => child.on('exit', (status) => resolve(status ?? 1)));
-  if (server) await server.stop();
+  await stopServers();
   const count = (name) => Number((fs.readFileSync(tap, 'utf8').match(new RegExp(`^# ${name} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
   console.log(`${count('pass')} passed, ${count('fail') + count('cancelled')} failed, ${count('skipped')} skipped`);
   process.exit(code);

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import type { ConnectionState, Store, StoreConfig, StoreConnection } from '../store';
+import { DEFAULT_PORTS, type ConnectionState, type Store, type StoreConfig, type StoreConnection } from '../store';
 
 export interface BatchStoreDef extends NodeDef {
-  client: 'sqlite' | 'mysql';
+  client: 'sqlite' | 'mysql' | 'postgres';
   filename: string;
   host: string;
   port: string;
@@ -38,16 +38,17 @@ export const DEFAULT_SQLITE_FILE = 'bsync.sqlite';
 
 export function storeConfig(RED: NodeAPI, def: BatchStoreDef, credentials: BatchStoreCredentials): StoreConfig {
   const tablePrefix = def.tablePrefix?.trim() || undefined;
-  if (def.client === 'mysql') {
+  if (def.client === 'mysql' || def.client === 'postgres') {
     let ssl: Record<string, unknown> | undefined;
     if (def.tls) {
+      // mysql2 and pg both take Node's TLS options (ca, cert, key, rejectUnauthorized) as `ssl`.
       ssl = {};
       (RED.nodes.getNode(def.tls) as TlsConfigNode | null)?.addTLSOptions(ssl);
     }
     return {
-      client: 'mysql',
+      client: def.client,
       host: def.host || '127.0.0.1',
-      port: Number(def.port) || 3306,
+      port: Number(def.port) || DEFAULT_PORTS[def.client],
       database: def.database,
       user: credentials.user ?? '',
       password: credentials.password ?? '',

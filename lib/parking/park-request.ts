@@ -89,6 +89,7 @@ async function parkFile(store: Store, reference: FileReference, base: Omit<NewBa
   // The file-persister looked for a duplicate before; two copies of one file may still arrive together,
   // so the look is repeated in the transaction that parks it.
   return writeTransaction(store, async (trx) => {
+    await lockCopies(store, trx, base.groupType, reference.sha256);
     const inTransaction = storeInTransaction(store, trx);
     const existing = await findBatchBySha256(inTransaction, base.groupType, reference.sha256);
     if (existing) throw new DuplicateBatchError(reference.fileName, existing, { stays: locationOf(reference) });
@@ -115,6 +116,16 @@ async function lockOtherCopy(store: Store, trx: Knex.Transaction, parked: BatchR
     .forUpdate()
     .first();
   return row ? normalizeBatch(row) : undefined;
+}
+
+/**
+ * On PostgreSQL a locking read neither sees nor waits for a row another transaction has yet to commit, so
+ * lockOtherCopy cannot catch a racing copy there. Copies of one file take a transaction-scoped advisory
+ * lock on their group type and hash before they look, instead: the second looks once the first committed.
+ */
+async function lockCopies(store: Store, trx: Knex.Transaction, groupType: string, sha256: string): Promise<void> {
+  if (store.dialect !== 'postgres') return;
+  await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`${store.tables.batch}/${groupType}/${sha256}`]);
 }
 
 function parkingMs(minutes: number | undefined): number {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { countInFlight, type DispatchSource } from './control/count-in-flight';
 import type { Store } from './open-store';
+import { hasRowLocks } from './transaction';
 
 export interface ClaimLimit {
   /** At most this many in this claim (the fetch size). */
@@ -23,7 +24,7 @@ export async function claimSlots(store: Store, trx: Knex.Transaction, source: Di
       .insert({ dispatcher: claim.controlKey, fetch_size: claim.limit, max_in_flight: claim.maxInFlight ?? claim.limit, paused: false, updated_at: now })
       .onConflict('dispatcher')
       .ignore();
-    if (store.dialect === 'mysql') await trx(store.tables.control).where('dispatcher', claim.controlKey).forUpdate().first();
+    if (hasRowLocks(store)) await trx(store.tables.control).where('dispatcher', claim.controlKey).forUpdate().first();
   }
   if (claim.maxInFlight === undefined) return claim.limit;
   const inFlight = await countInFlight(store, { source, groupType: claim.groupType, groupId: claim.groupId, now }, trx);

@@ -1,7 +1,7 @@
 // The store: typed database operations, one job per file, used by the nodes and tested without Node-RED.
 export * from './tables';
-export { openStore, describeTarget, type Store, type StoreConfig, type Dialect } from './open-store';
-export { writeTransaction, forUpdate } from './transaction';
+export { openStore, describeTarget, DEFAULT_PORTS, type Store, type StoreConfig, type Dialect } from './open-store';
+export { writeTransaction, forUpdate, hasRowLocks } from './transaction';
 export { storeInTransaction } from './store-in-transaction';
 export { recordEvents, type EventInput } from './record-event';
 export { listEvents, type EventFilter } from './list-events';

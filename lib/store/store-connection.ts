@@ -11,10 +11,18 @@ export interface ConnectionOptions {
 }
 
 /** Driver errors that mean "the database is not reachable", as opposed to a bad query. */
-const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|PROTOCOL_CONNECTION_LOST|ER_CON_COUNT_ERROR|Knex: Timeout acquiring a connection|SQLITE_CANTOPEN|SQLITE_IOERR|unable to open database|connect ETIMEDOUT|Connection lost|closed state/i;
+const UNREACHABLE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|PROTOCOL_CONNECTION_LOST|ER_CON_COUNT_ERROR|Knex: Timeout acquiring a connection|SQLITE_CANTOPEN|SQLITE_IOERR|unable to open database|connect ETIMEDOUT|Connection lost|closed state|Connection terminated|is not queryable/i;
+
+/**
+ * PostgreSQL's SQLSTATEs for the same: the connection_exception class (08xxx), the server shutting down
+ * or starting up (57P01 admin, 57P02 crash, 57P03 cannot connect now), too many connections (53300).
+ */
+const POSTGRES_UNREACHABLE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
 
 export function isUnreachable(error: unknown): boolean {
-  return error instanceof DatabaseUnavailableError || UNREACHABLE.test(describeError(error)) || UNREACHABLE.test(String((error as { code?: string })?.code));
+  const code = String((error as { code?: string } | null)?.code);
+  return error instanceof DatabaseUnavailableError || UNREACHABLE.test(describeError(error)) || UNREACHABLE.test(code) || POSTGRES_UNREACHABLE.test(code);
 }
 
 /**
@@ -85,6 +93,8 @@ export class StoreConnection extends EventEmitter {
   async close(drainMs = 10_000): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    // Closed before the waits: an open that fails meanwhile then schedules no retry, and no new work starts.
+    this.setState('closed', '');
     await this.opening?.catch(() => undefined);
     if (this.active.size > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -96,7 +106,6 @@ export class StoreConnection extends EventEmitter {
       ]);
       clearTimeout(timer);
     }
-    this.setState('closed', '');
     const store = this.store;
     this.store = undefined;
     await store?.close();

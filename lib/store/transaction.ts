@@ -8,8 +8,9 @@ const MAX_ATTEMPTS = 5;
  * - SQLite: its first statement takes the write lock, as BEGIN IMMEDIATE would (knex only issues a
  *   deferred BEGIN), so a read-then-write transaction never fails half-way with SQLITE_BUSY because
  *   another runtime wrote in between; it waits for the lock instead.
- * - MySQL/MariaDB: READ COMMITTED, so claims lock the rows they take and no gaps between them; a
- *   transaction the server picks as a deadlock victim has been rolled back whole and is run again.
+ * - MySQL/MariaDB and PostgreSQL: READ COMMITTED, so claims lock the rows they take and no gaps between
+ *   them; a transaction the server picks as a deadlock victim (or, on PostgreSQL, fails on a
+ *   serialization conflict) has been rolled back whole and is run again.
  */
 export async function writeTransaction<T>(store: Store, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   if (store.dialect === 'sqlite') {
@@ -28,12 +29,19 @@ export async function writeTransaction<T>(store: Store, work: (trx: Knex.Transac
   }
 }
 
+/** MySQL's deadlock and lock wait timeout; PostgreSQL's serialization_failure (40001) and deadlock_detected (40P01). */
+const RETRIED_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', '40001', '40P01']);
+
 function isDeadlock(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code;
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+  return RETRIED_CODES.has(String((error as { code?: string } | null)?.code));
 }
 
-/** `FOR UPDATE` where the dialect has row locks; SQLite's write transaction already excludes other writers. */
+/** True where the dialect has row locks (MySQL/MariaDB, PostgreSQL); SQLite's write transaction already excludes other writers. */
+export function hasRowLocks(store: Store): boolean {
+  return store.dialect !== 'sqlite';
+}
+
+/** `FOR UPDATE` where the dialect has row locks. */
 export function forUpdate<Q extends Knex.QueryBuilder>(store: Store, query: Q): Q {
-  return store.dialect === 'mysql' ? (query.forUpdate() as Q) : query;
+  return hasRowLocks(store) ? (query.forUpdate() as Q) : query;
 }

@@ -45,8 +45,8 @@ describeEachDatabase('sync flow, end to end', (kind) => {
     const storeNode =
       config.client === 'sqlite'
         ? { id: 'store', type: 'batch-store', client: 'sqlite', filename: config.filename }
-        : { id: 'store', type: 'batch-store', client: 'mysql', host: config.host, port: String(config.port), database: config.database };
-    const credentials: Record<string, Record<string, string>> = config.client === 'mysql' ? { store: { user: config.user, password: config.password ?? '' } } : {};
+        : { id: 'store', type: 'batch-store', client: config.client, host: config.host, port: String(config.port), database: config.database };
+    const credentials: Record<string, Record<string, string>> = config.client !== 'sqlite' ? { store: { user: config.user, password: config.password ?? '' } } : {};
     await loadFlow(
       NODES,
       [

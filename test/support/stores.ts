@@ -1,13 +1,16 @@
-// Real databases for the tests: a fresh SQLite file, or a fresh database on the suite's MariaDB server.
+// Real databases for the tests: a fresh SQLite file, or a fresh database on the suite's MariaDB or
+// PostgreSQL server.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe } from 'node:test';
 import mysql from 'mysql2/promise';
+import { Client } from 'pg';
 import { openStore, type Store, type StoreConfig } from '../../lib/store';
 import type { MariaDbConnection } from './mariadb-server';
+import type { PostgresConnection } from './postgres-server';
 
-export type DatabaseKind = 'sqlite' | 'mariadb';
+export type DatabaseKind = 'sqlite' | 'mariadb' | 'postgres';
 
 /** Set by scripts/run-tests.js when it started a MariaDB server for this run. */
 export function mariaDbConnection(): MariaDbConnection | undefined {
@@ -24,6 +27,21 @@ export function mariaDbSkipReason(): string | false {
   return `MariaDB tests skipped: ${reason}`;
 }
 
+/** Set by scripts/run-tests.js when it started a PostgreSQL server for this run. */
+export function postgresConnection(): PostgresConnection | undefined {
+  const value = process.env.BSYNC_POSTGRES;
+  return value ? (JSON.parse(value) as PostgresConnection) : undefined;
+}
+
+export function postgresSkipReason(): string | false {
+  if (postgresConnection()) return false;
+  const reason = process.env.BSYNC_POSTGRES_SKIPPED ?? 'no PostgreSQL server was started for this run (run the suite with npm test)';
+  if (process.env.BSYNC_REQUIRE_POSTGRES === '1') {
+    throw new Error(`BSYNC_REQUIRE_POSTGRES=1 but PostgreSQL is not available: ${reason}`);
+  }
+  return `PostgreSQL tests skipped: ${reason}`;
+}
+
 let counter = 0;
 
 /** A config for a new, empty database of that kind. */
@@ -33,9 +51,21 @@ export async function freshDatabaseConfig(kind: DatabaseKind, tablePrefix?: stri
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-sqlite-'));
     return { client: 'sqlite', filename: path.join(dir, 'bsync.sqlite'), tablePrefix };
   }
+  const database = `bsync_t${process.pid}_${counter}_${Date.now() % 100000}`;
+  if (kind === 'postgres') {
+    const server = postgresConnection();
+    if (!server) throw new Error('no PostgreSQL server for this run');
+    const admin = new Client(server);
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE "${database}" ENCODING 'UTF8'`);
+    } finally {
+      await admin.end();
+    }
+    return { client: 'postgres', host: server.host, port: server.port, user: server.user, password: server.password, database, tablePrefix };
+  }
   const server = mariaDbConnection();
   if (!server) throw new Error('no MariaDB server for this run');
-  const database = `bsync_t${process.pid}_${counter}_${Date.now() % 100000}`;
   const admin = await mysql.createConnection(server);
   await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
   await admin.end();
@@ -57,11 +87,11 @@ export async function withFreshStore(kind: DatabaseKind, test: (store: Store) =>
 }
 
 /**
- * Runs a suite once per database: SQLite always, MariaDB when the run has a server
- * (skipped with the reason otherwise; an error when BSYNC_REQUIRE_MARIADB=1).
+ * Runs a suite once per database: SQLite always, MariaDB and PostgreSQL when the run has their servers
+ * (skipped with the reason otherwise; an error when BSYNC_REQUIRE_MARIADB=1 / BSYNC_REQUIRE_POSTGRES=1).
  */
 export function describeEachDatabase(name: string, suite: (kind: DatabaseKind) => void): void {
   describe(`${name} (sqlite)`, () => suite('sqlite'));
-  const skip = mariaDbSkipReason();
-  describe(`${name} (mariadb)`, { skip }, () => suite('mariadb'));
+  describe(`${name} (mariadb)`, { skip: mariaDbSkipReason() }, () => suite('mariadb'));
+  describe(`${name} (postgres)`, { skip: postgresSkipReason() }, () => suite('postgres'));
 }

@@ -3,6 +3,7 @@ import { BsyncError, InvalidTransitionError, NotFoundError } from '../../errors'
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import type { BatchRow, BatchStatus, EventAction } from '../tables';
+import { diagnosticText } from '../storable-text';
 import { forUpdate, writeTransaction } from '../transaction';
 import { assertBatchTransition } from './batch-transitions';
 import { normalizeBatch } from './normalize-batch';
@@ -47,9 +48,10 @@ export async function changeBatchStatus(store: Store, change: StatusChange): Pro
     }
     assertBatchTransition(before.id, before.status, change.to);
 
-    // The reason of a failure may quote the file (a parser's message): bounded like every stored text.
-    const patch = change.patch?.error === undefined ? (change.patch ?? {}) : { ...change.patch, error: boundNullableText(change.patch.error) };
-    const reason = change.reason === undefined ? undefined : boundText(change.reason);
+    // The reason of a failure may quote the file (a parser's message): bounded like every stored text, and
+    // storable (PostgreSQL keeps no NUL).
+    const patch = change.patch?.error === undefined ? (change.patch ?? {}) : { ...change.patch, error: diagnosticText(store, boundNullableText(change.patch.error)) };
+    const reason = change.reason === undefined ? undefined : diagnosticText(store, boundText(change.reason));
     await trx(store.tables.batch)
       .where({ id: change.id, status: before.status })
       .update({ ...patch, status: change.to, status_time: now, updated_at: now });

@@ -3,7 +3,7 @@ import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import { IN_FLIGHT_STATUSES, PARKED_STATUSES, type BatchRow, type BatchStatus } from '../tables';
 import { claimSlots, type ClaimLimit } from '../claim-slots';
-import { writeTransaction } from '../transaction';
+import { hasRowLocks, writeTransaction } from '../transaction';
 import { moveBatches } from './batch-transitions';
 import { normalizeBatch } from './normalize-batch';
 
@@ -52,7 +52,7 @@ export async function claimBatches(store: Store, options: ClaimOptions): Promise
     const locking = claimable(trx(store.tables.batch).select('id', 'status', 'lease_owner').whereIn('id', candidateIds))
       .orderBy(order)
       .limit(slots);
-    if (store.dialect === 'mysql') locking.forUpdate().skipLocked();
+    if (hasRowLocks(store)) locking.forUpdate().skipLocked();
     const picked = (await locking) as { id: number; status: BatchStatus; lease_owner: string | null }[];
     if (picked.length === 0) return [];
 

@@ -2,6 +2,7 @@ import { formatOfFileName, type BatchFileFormat } from './batch-format';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import type { BatchKind, BatchRow } from '../tables';
+import { assertStorableText } from '../storable-text';
 import { writeTransaction } from '../transaction';
 import { insertedId } from '../inserted-id';
 import { normalizeBatch } from './normalize-batch';
@@ -31,6 +32,7 @@ export interface NewBatch {
 export async function registerBatch(store: Store, input: NewBatch): Promise<BatchRow> {
   const now = input.now ?? Date.now();
   const status = input.status ?? 'NEW';
+  assertStorableText(store, 'the payload', input.payload);
   return writeTransaction(store, async (trx) => {
     const insert = trx(store.tables.batch).insert(
       {

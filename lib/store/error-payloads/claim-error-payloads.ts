@@ -3,7 +3,7 @@ import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import type { ErrorPayloadRow } from '../tables';
 import { claimSlots, type ClaimLimit } from '../claim-slots';
-import { writeTransaction } from '../transaction';
+import { hasRowLocks, writeTransaction } from '../transaction';
 import { moveErrorPayloads, type ErrorPayloadState } from './error-payload-transitions';
 import { normalizeErrorPayload } from './normalize-error-payload';
 
@@ -37,7 +37,7 @@ export async function claimErrorPayloads(store: Store, options: ErrorPayloadClai
     );
     if (candidateIds.length === 0) return [];
     const locking = claimable(trx(table).select('id', 'status', 'batch_id').whereIn('id', candidateIds)).orderBy('id', 'asc').limit(slots);
-    if (store.dialect === 'mysql') locking.forUpdate().skipLocked();
+    if (hasRowLocks(store)) locking.forUpdate().skipLocked();
     const picked = ((await locking) as ErrorPayloadState[]).map((row) => ({ ...row, id: Number(row.id), batch_id: Number(row.batch_id) }));
     if (picked.length === 0) return [];
     const ids = picked.map((row) => row.id);

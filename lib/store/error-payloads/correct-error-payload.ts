@@ -2,6 +2,7 @@ import { InvalidTransitionError } from '../../errors';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import type { ErrorPayloadRow, ErrorPayloadStatus } from '../tables';
+import { assertStorableText } from '../storable-text';
 import { writeTransaction } from '../transaction';
 import { lockErrorPayload, reloadErrorPayload } from './lock-error-payload';
 
@@ -30,6 +31,7 @@ export async function correctErrorPayload(store: Store, correction: Correction):
       error.message = `error payload ${before.id} is ${before.status}: only NEW or READY error payloads can be corrected`;
       throw error;
     }
+    assertStorableText(store, `the corrected payload of error payload ${before.id}`, correction.payload, { batchId: before.batch_id });
     await trx(store.tables.errorPayload).where('id', before.id).update({ payload: correction.payload });
     await recordEvents(store, trx, [
       {

@@ -2,7 +2,7 @@ import { InvalidRequestError, InvalidTransitionError } from '../../errors';
 import type { Store } from '../open-store';
 import { recordEvents, type EventInput } from '../record-event';
 import type { ErrorPayloadRow } from '../tables';
-import { writeTransaction } from '../transaction';
+import { hasRowLocks, writeTransaction } from '../transaction';
 import { applyErrorPayloadFilter, isNarrowFilter, type ErrorPayloadFilter } from './error-payload-filter';
 import { moveErrorPayloads, type ErrorPayloadState } from './error-payload-transitions';
 import { lockErrorPayload, reloadErrorPayload } from './lock-error-payload';
@@ -58,7 +58,7 @@ export async function markErrorPayloadsReady(store: Store, request: BulkReadyReq
     const select = applyErrorPayloadFilter(trx(store.tables.errorPayload).select('id', 'batch_id', 'status'), { ...request.filter, status: 'NEW' }).orderBy(
       'id',
     );
-    if (store.dialect === 'mysql') select.forUpdate();
+    if (hasRowLocks(store)) select.forUpdate();
     const selected = ((await select) as ErrorPayloadState[]).map((row) => ({ ...row, id: Number(row.id), batch_id: Number(row.batch_id) }));
     await moveErrorPayloads(store, trx, selected, 'READY', { status_time: now });
     await recordEvents(

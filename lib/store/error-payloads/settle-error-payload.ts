@@ -3,6 +3,7 @@ import { BsyncError, NotFoundError } from '../../errors';
 import type { Store } from '../open-store';
 import { recordEvents } from '../record-event';
 import type { ErrorKind, ErrorPayloadRow } from '../tables';
+import { diagnosticText } from '../storable-text';
 import { forUpdate, writeTransaction } from '../transaction';
 import { closeSettledBatches } from './close-settled-batches';
 import { assertErrorPayloadTransition } from './error-payload-transitions';
@@ -42,8 +43,8 @@ export async function settleErrorPayload(
           status_time: now,
           error_kind: result.errorKind,
           http_status: result.httpStatus ?? null,
-          error: boundText(result.error),
-          error_detail: boundNullableText(result.errorDetail ?? null),
+          error: diagnosticText(store, boundText(result.error)),
+          error_detail: diagnosticText(store, boundNullableText(result.errorDetail ?? null)),
           attempts: before.attempts + 1,
           lease_owner: null,
           lease_until: null,

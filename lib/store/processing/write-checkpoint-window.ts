@@ -3,6 +3,7 @@ import { boundNullableText, boundText } from '../bounded-text';
 import type { Store } from '../open-store';
 import { recordEvents, type EventInput } from '../record-event';
 import type { ErrorKind, ErrorPayloadStatus } from '../tables';
+import { diagnosticText } from '../storable-text';
 import { forUpdate, writeTransaction } from '../transaction';
 import { LeaseLostError } from '../batches/change-batch-status';
 import { closeSettledBatches } from '../error-payloads/close-settled-batches';
@@ -70,7 +71,7 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
     }
     const events: EventInput[] = [];
     // A reason quotes the row or the downstream's answer: bounded, so one huge cell cannot bloat the table.
-    window = { ...window, failures: window.failures.map((failure) => ({ ...failure, error: boundText(failure.error), errorDetail: boundNullableText(failure.errorDetail) })) };
+    window = { ...window, failures: window.failures.map((failure) => ({ ...failure, error: diagnosticText(store, boundText(failure.error)), errorDetail: diagnosticText(store, boundNullableText(failure.errorDetail)) })) };
     if (window.failures.length > 0) events.push(...(await storeFailures(store, trx, window, now)));
     const resolvedKeys = window.resolvedRows.length > 0 ? await resolveOnRetry(store, trx, window, now, events) : [];
     await recordEvents(store, trx, events);

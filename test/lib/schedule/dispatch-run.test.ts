@@ -146,8 +146,8 @@ describeEachDatabase('dispatchRun', (kind) => {
     }));
 
   it(
-    'throttle and max-in-flight obeyed by two dispatchers sharing one MariaDB database',
-    { skip: kind !== 'mariadb' && 'two runtimes side by side need MariaDB', timeout: 120_000 },
+    'throttle and max-in-flight obeyed by two dispatchers sharing one MariaDB or PostgreSQL database',
+    { skip: kind === 'sqlite' && 'two runtimes side by side need MariaDB or PostgreSQL', timeout: 120_000 },
     async () => {
       const config = await freshDatabaseConfig(kind);
       const setup = await openStore(config);

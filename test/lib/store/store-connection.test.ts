@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
+import { Client } from 'pg';
 import { DatabaseUnavailableError } from '../../../lib/errors';
-import { StoreConnection, registerBatch, type StoreConfig } from '../../../lib/store';
+import { DEFAULT_PORTS, StoreConnection, registerBatch, type StoreConfig } from '../../../lib/store';
 import { freePort } from '../../support/free-port';
 import { eventually } from '../../support/node-red';
-import { describeEachDatabase, freshDatabaseConfig } from '../../support/stores';
+import { describeEachDatabase, freshDatabaseConfig, postgresConnection, postgresSkipReason } from '../../support/stores';
 import { TcpProxy } from '../../support/tcp-proxy';
 
 describeEachDatabase('StoreConnection', (kind) => {
@@ -23,9 +24,9 @@ describeEachDatabase('StoreConnection', (kind) => {
       bringDown = async () => fs.writeFileSync(blocker, 'not a folder');
       bringUp = async () => fs.rmSync(blocker);
     } else {
-      const real = await freshDatabaseConfig('mariadb');
-      if (real.client !== 'mysql') throw new Error('expected a mysql config');
-      const proxy = new TcpProxy(await freePort(), { host: real.host, port: real.port ?? 3306 });
+      const real = await freshDatabaseConfig(kind);
+      if (real.client === 'sqlite') throw new Error(`expected a server config for ${kind}`);
+      const proxy = new TcpProxy(await freePort(), { host: real.host, port: real.port ?? DEFAULT_PORTS[real.client] });
       config = { ...real, port: proxy.port };
       bringDown = () => proxy.down();
       bringUp = () => proxy.up();
@@ -44,7 +45,7 @@ describeEachDatabase('StoreConnection', (kind) => {
       const batch = await registerBatch(store, { groupType: 'g', kind: 'payload', payload: 'x', actor: 't' });
       assert.ok(batch.id > 0);
 
-      if (kind === 'mariadb') {
+      if (kind !== 'sqlite') {
         // Down while in use: the failing call says so, the connection checks until the database is back.
         await bringDown();
         await assert.rejects(
@@ -61,6 +62,43 @@ describeEachDatabase('StoreConnection', (kind) => {
     } finally {
       await connection.close();
       await bringDown().catch(() => undefined);
+    }
+  });
+});
+
+describe('StoreConnection on PostgreSQL', { skip: postgresSkipReason() }, () => {
+  it('turns unavailable when the server ends its session (57P01 admin shutdown), and recovers', { timeout: 60_000 }, async () => {
+    const config = await freshDatabaseConfig('postgres');
+    if (config.client !== 'postgres') throw new Error('expected a PostgreSQL config');
+    const connection = new StoreConnection(config, { retryMs: 100, maxRetryMs: 400 });
+    const admin = new Client(postgresConnection()!);
+    await admin.connect();
+    try {
+      const store = await connection.get();
+      const sleeping = connection.use((s) => s.knex.raw('select pg_sleep(30)'));
+      const caught = sleeping.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await eventually(async () => {
+        const { rowCount } = await admin.query(
+          "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and query like 'select pg_sleep%'",
+          [config.database],
+        );
+        return (rowCount ?? 0) > 0;
+      }, 'the sleeping session to be ended by the server');
+      const error = await caught;
+      assert.ok(error instanceof DatabaseUnavailableError, `a DatabaseUnavailableError, not ${String(error)}`);
+      assert.match(error.message, /terminating connection due to administrator command/);
+      assert.equal((error.cause as { code?: string }).code, '57P01');
+      assert.equal(connection.state, 'unavailable');
+      await eventually(() => connection.state === 'ready', 'recovery without a redeploy');
+      const batch = await connection.use((s) => registerBatch(s, { groupType: 'g', kind: 'payload', payload: 'after', actor: 't' }));
+      assert.ok(batch.id > 0);
+      assert.equal(store, await connection.get(), 'the same pool, with the ended session dropped from it');
+    } finally {
+      await admin.end();
+      await connection.close();
     }
   });
 });
