@@ -9,6 +9,7 @@ import { showStatus, throttledStatus } from '../../lib/node-red/status';
 import { InvalidRequestError } from '../../lib/errors';
 import { DEFAULT_SETTINGS, processBatch, resendErrorPayload, type ProcessorSettings, type RowMapper } from '../../lib/processing';
 import type { BatchRow, ErrorPayloadRow } from '../../lib/store';
+import { publishBatchProgress } from '../../lib/node-red/admin-events'; // batch sync sidebar (issue 12): live progress
 
 interface RowProcessorDef extends NodeDef {
   store: string;
@@ -140,8 +141,10 @@ function register(RED: NodeAPI): void {
               client,
               owner,
               signal: closing.signal,
-              onProgress: (p) =>
-                progress.show('busy', `batch ${p.batchId}: ${p.processedRows.toLocaleString('en-US')}/${(p.totalRows ?? 0).toLocaleString('en-US')} rows, ${p.failedRows} failed`),
+              onProgress: (p) => {
+                progress.show('busy', `batch ${p.batchId}: ${p.processedRows.toLocaleString('en-US')}/${(p.totalRows ?? 0).toLocaleString('en-US')} rows, ${p.failedRows} failed`);
+                publishBatchProgress(RED, { storeId: def.store, ...p }); // batch sync sidebar (issue 12)
+              },
               onFailedRow: (batch, failed) =>
                 send([
                   null,
@@ -155,6 +158,7 @@ function register(RED: NodeAPI): void {
             settings!,
           );
           progress.flush();
+          publishBatchProgress(RED, { storeId: def.store, batchId: summary.batchId, status: summary.status, totalRows: summary.totalRows, processedRows: summary.processedRows, succeededRows: summary.succeededRows, failedRows: summary.failedRows }); // batch sync sidebar (issue 12)
           const level = summary.status === 'PROCESSED' ? 'ok' : summary.status === 'FAILED' ? 'warn' : 'error';
           showStatus(node, level, `batch ${summary.batchId} ${summary.status}: ${summary.succeededRows} ok, ${summary.failedRows} failed`);
           send([{ ...msg, topic: 'batch-complete', payload: summary } as NodeMessage, null]);

@@ -18,6 +18,9 @@ import {
   type Schedule,
 } from '../../lib/schedule';
 import { countInFlight, ensureControl, setPaused, setThrottle, type ControlRow, type Store } from '../../lib/store';
+// batch sync sidebar (issue 12): the admin routes see this dispatcher; the status shows the throttle in force.
+import { dispatcherRegistry } from '../../lib/admin/dispatcher-registry';
+import { throttleText } from '../../lib/schedule/throttle-text';
 
 interface ScheduledDispatcherDef extends NodeDef, RawDispatcherConfig {
   store: string;
@@ -57,7 +60,8 @@ function register(RED: NodeAPI): void {
     const showControl = (row: ControlRow, count: number) => {
       if (closed) return;
       if (cronProblem && !row.paused) showStatus(node, 'error', cronProblem);
-      else showStatus(node, row.paused ? 'warn' : 'ok', statusText({ paused: Boolean(row.paused), nextRun: schedule?.nextRun() ?? null, inFlight: count, timezone: config.timezone }));
+      // batch sync sidebar (issue 12): the throttle in force, which an admin may have changed since the deploy.
+      else showStatus(node, row.paused ? 'warn' : 'ok', `${statusText({ paused: Boolean(row.paused), nextRun: schedule?.nextRun() ?? null, inFlight: count, timezone: config.timezone })}${throttleText(row, defaults)}`);
     };
     const refreshStatus = async () => {
       const [row, count] = await Promise.all([control(), inFlight()]);
@@ -84,6 +88,24 @@ function register(RED: NodeAPI): void {
       ? undefined
       : createSchedule(config.cron, config.timezone, () => guard.tryRun(() => run((msg) => node.send(msg)))?.catch(report), report);
     if (cronProblem) showStatus(node, 'error', cronProblem);
+
+    // batch sync sidebar (issue 12): what the admin routes need of this node, and how they refresh its status.
+    const unregister = dispatcherRegistry().register({
+      nodeId: node.id,
+      nodeName: node.name || config.dispatcher,
+      storeId: def.store,
+      dispatcher: config.dispatcher,
+      mode: config.mode,
+      groupType: config.groupType,
+      groupId: config.groupId,
+      startingFetchSize: config.fetchSize,
+      startingMaxInFlight: config.maxInFlight,
+      nextRun: () => schedule?.nextRun() ?? null,
+      inFlight,
+      refreshStatus: () => {
+        refreshStatus().catch(report);
+      },
+    });
 
     // On deploy and whenever the database comes back: create the control row if needed, show the state.
     const unwatch = watchStore(node, batchStore, () => {
@@ -127,6 +149,7 @@ function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      unregister(); // batch sync sidebar (issue 12)
       schedule?.stop();
       unwatch();
       guard.idle().then(() => done());
