@@ -70,7 +70,7 @@ export const errorPayloadRoutes: AdminRoute[] = [
     path: 'error-payloads/ready',
     permission: 'bsync.write',
     async handle(request, { store }) {
-      const fields = onlyFields(bodyFields(request.body, 'marking READY in bulk'), 'marking READY in bulk', [...SELECTION, 'reason']);
+      const fields = onlyFields(bodyFields(request.body, 'marking READY in bulk', false), 'marking READY in bulk', [...SELECTION, 'reason']);
       const reason = optionalText(fields, 'reason', MAX_REASON_LENGTH);
       const result = await markErrorPayloadsReady(store, { filter: selectionOf(fields), actor: request.actor, reason });
       return ok({ count: result.count, ids: result.ids });
@@ -81,7 +81,7 @@ export const errorPayloadRoutes: AdminRoute[] = [
     path: 'error-payloads/discard',
     permission: 'bsync.write',
     async handle(request, { store }) {
-      const fields = onlyFields(bodyFields(request.body, 'discarding in bulk'), 'discarding in bulk', [...SELECTION, 'reason']);
+      const fields = onlyFields(bodyFields(request.body, 'discarding in bulk', false), 'discarding in bulk', [...SELECTION, 'reason']);
       const reason = optionalText(fields, 'reason', MAX_REASON_LENGTH);
       if (!reason) throw new InvalidRequestError('discarding in bulk needs a "reason": it is what an auditor asks first');
       const result = await discardErrorPayloads(store, { filter: selectionOf(fields), reason, actor: request.actor });
@@ -105,7 +105,7 @@ export const errorPayloadRoutes: AdminRoute[] = [
     permission: 'bsync.write',
     async handle(request, { store }) {
       const id = pathId('an error payload', request.params.id);
-      const fields = onlyFields(bodyFields(request.body, 'discard'), 'discard', ['reason']);
+      const fields = onlyFields(bodyFields(request.body, 'discard', false), 'discard', ['reason']);
       const reason = optionalText(fields, 'reason', MAX_REASON_LENGTH);
       if (!reason) throw new InvalidRequestError(`discarding error payload ${id} needs a "reason": it is what an auditor asks first`);
       const row = await discardErrorPayload(store, { id, reason, actor: request.actor });
