@@ -111,9 +111,9 @@ describe('the batch sync sidebar of `npm start`', { skip, timeout: 300_000 }, ()
     const failed = errorPayloads(1);
     const ibanRow = failed.find((row) => row.row_number === 4)!;
     assert.ok(ibanRow, 'row 4 of the sample is an error payload');
-    await page.locator(`#bsync-ep-rows tr[data-error-payload-id="${ibanRow.id}"]`).waitFor({ timeout: 10_000 });
-    assert.equal(await page.locator('#bsync-ep-rows tr[data-error-payload-id]').count(), failed.length, 'the error payloads of batch 1');
-    await page.click(`#bsync-ep-rows tr[data-error-payload-id="${ibanRow.id}"]`);
+    await page.locator(`#bsync-ep-rows tbody[data-error-payload-id="${ibanRow.id}"]`).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('#bsync-ep-rows tbody[data-error-payload-id]').count(), failed.length, 'the error payloads of batch 1');
+    await page.click(`#bsync-ep-rows tbody[data-error-payload-id="${ibanRow.id}"]`);
     await page.locator(`#bsync-ep-detail[data-error-payload-id="${ibanRow.id}"]`).waitFor({ state: 'visible' });
     const detail = await text('#bsync-ep-detail');
     assert.match(detail, /validation/);
@@ -171,7 +171,7 @@ describe('the batch sync sidebar of `npm start`', { skip, timeout: 300_000 }, ()
 
   test('a dispatcher is paused and throttled from the sidebar, and its node status follows', async () => {
     await page.click('#bsync-view-dispatchers');
-    const row = page.locator(`#bsync-dispatcher-rows tr[data-dispatcher="${BATCHES_DISPATCHER}"]`);
+    const row = page.locator(`#bsync-dispatcher-rows [data-dispatcher="${BATCHES_DISPATCHER}"]`);
     await row.waitFor({ timeout: 10_000 });
     const nodeId = await page.evaluate(() => (window as any).RED.nodes.filterNodes({ type: 'scheduled-dispatcher' }).find((n: any) => n.mode === 'batches').id as string);
     const nodeStatus = () => page.evaluate((id) => (window as any).RED.nodes.node(id).status?.text as string | undefined, nodeId);
@@ -179,10 +179,10 @@ describe('the batch sync sidebar of `npm start`', { skip, timeout: 300_000 }, ()
     assert.equal(await row.locator('.bsync-state').innerText(), 'running');
 
     await row.locator('[data-action="pause"]').click();
-    await page.locator(`#bsync-dispatcher-rows tr[data-dispatcher="${BATCHES_DISPATCHER}"][data-paused="true"]`).waitFor({ timeout: 10_000 });
+    await page.locator(`#bsync-dispatcher-rows [data-dispatcher="${BATCHES_DISPATCHER}"][data-paused="true"]`).waitFor({ timeout: 10_000 });
     await waitFor('the node status paused', async () => (/^paused · \d+ in flight$/.test((await nodeStatus()) ?? '') ? true : undefined), 10_000);
 
-    const paused = page.locator(`#bsync-dispatcher-rows tr[data-dispatcher="${BATCHES_DISPATCHER}"]`);
+    const paused = page.locator(`#bsync-dispatcher-rows [data-dispatcher="${BATCHES_DISPATCHER}"]`);
     await paused.locator('.bsync-fetch-size').fill('3');
     await paused.locator('.bsync-max-in-flight').fill('1');
     await paused.locator('[data-action="throttle"]').click();
