@@ -169,6 +169,27 @@ describe('the batch sync sidebar of `npm start`', { skip, timeout: 300_000 }, ()
     await page.locator('#bsync-batch-rows tr[data-batch-id="1"][data-status="PROCESSED"]').waitFor({ timeout: 10_000 });
   });
 
+  test('a new batch shows up and its counters follow live, over Node-RED comms, without a refresh', async () => {
+    await page.click('#bsync-view-batches');
+    await page.evaluate(() => {
+      const seen: unknown[] = ((window as any).bsyncProgressSeen = []);
+      (window as any).RED.comms.subscribe('bsync/batch', (_topic: string, progress: unknown) => seen.push(progress));
+    });
+    assert.equal(await page.locator('#bsync-batch-rows tr[data-batch-id="2"]').count(), 0);
+    // The shipped flow's "drop another sample file" inject, as a click on its button would.
+    const dropped = await fetch(`${red.base}/inject/3c79517848bfd58a`, { method: 'POST' });
+    assert.equal(dropped.status, 200);
+    await waitFor('batch 2 settled', () => (['PROCESSED', 'FAILED'].includes(batchRow(2)?.status) ? true : undefined), 60_000, () => red.log().slice(-3000));
+    const stored = batchRow(2);
+    const row = page.locator(`#bsync-batch-rows tr[data-batch-id="2"][data-status="${stored.status}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    assert.equal((await row.locator('.bsync-counts').innerText()).trim(), `${stored.processed_rows}/${stored.total_rows}: ${stored.succeeded_rows} ok, ${stored.failed_rows} failed`);
+    const seen = (await page.evaluate(() => (window as any).bsyncProgressSeen)) as { batchId: number; status?: string; storeId: string }[];
+    const last = seen.filter((progress) => progress.batchId === 2).pop();
+    assert.ok(last, 'progress of batch 2 came over comms');
+    assert.equal(last!.status, stored.status);
+  });
+
   test('a dispatcher is paused and throttled from the sidebar, and its node status follows', async () => {
     await page.click('#bsync-view-dispatchers');
     const row = page.locator(`#bsync-dispatcher-rows [data-dispatcher="${BATCHES_DISPATCHER}"]`);
