@@ -258,5 +258,21 @@ describe('the admin routes with adminAuth', { timeout: 180_000 }, () => {
     const succeeded = ((await request({ method: 'GET', path: 'batches/1' }, 'reader')).json.batch as { succeededRows: number }).succeededRows;
     assert.match(metrics.text, new RegExp(`^bsync_batch_rows\\{outcome="succeeded"\\} ${succeeded}$`, 'm'));
     assert.match(metrics.text, /^bsync_admin_request_duration_seconds_count\{route="PUT error-payloads\/:id",status="422"\} 1$/m);
+
+    // The rows still open (unknown employee numbers) replayed as a new batch of their own, linked to batch 1.
+    const open = (await request({ method: 'GET', path: 'error-payloads?batchId=1&status=NEW' }, 'reader')).json.total as number;
+    assert.ok(open > 0);
+    const replay = await request({ method: 'POST', path: 'batches/1/replay', body: { source: 'errors', reason: 'payroll knows them now' } }, 'operator');
+    assert.equal(replay.status, 200, replay.text);
+    assert.equal(replay.json.rows, open);
+    const replayBatch = replay.json.batch as { id: number; status: string; parentBatchId: number };
+    assert.deepEqual([replayBatch.status, replayBatch.parentBatchId], ['RETRY', 1]);
+    const detail = await request({ method: 'GET', path: 'batches/1' }, 'reader');
+    assert.deepEqual((detail.json.lineage as { replays: { id: number }[] }).replays.map((batch) => batch.id), [replayBatch.id]);
+    const replayed = (detail.json.events as { action: string; actor: string }[]).filter((event) => event.action === 'replayed');
+    assert.deepEqual(replayed.map((event) => event.actor), ['operator']);
+    const again = await request({ method: 'POST', path: 'batches/1/replay', body: { source: 'errors' } }, 'operator');
+    assert.equal(again.status, 400);
+    assert.match(again.json.error ?? '', new RegExp(`already has a replay waiting to finish: batch ${replayBatch.id}`));
   });
 });
