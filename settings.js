@@ -1,4 +1,6 @@
-// Node-RED settings for `npm start`: this package's nodes, the flows in flows/, data in data/ (git-ignored).
+// Node-RED settings for `npm start`: this package's nodes, data in data/ (git-ignored), and the flows of
+// data/flows/flows.json: a copy of the shipped flows/flows.json made on the first start
+// (scripts/prepare-demo.js), so a deploy from the editor never changes a tracked file.
 // BSYNC_DATA_DIR and BSYNC_FLOW_FILE move the data folder and the flow file (the editor test runs on
 // temporary copies); PORT moves the editor (the demo API in the shipped flow expects 1880).
 const path = require('path');
@@ -9,7 +11,7 @@ module.exports = {
   uiHost: '127.0.0.1',
   uiPort: Number(process.env.PORT) || 1880,
   userDir: path.join(dataDir, 'node-red'),
-  flowFile: process.env.BSYNC_FLOW_FILE ? path.resolve(process.env.BSYNC_FLOW_FILE) : path.join(__dirname, 'flows', 'flows.json'),
+  flowFile: process.env.BSYNC_FLOW_FILE ? path.resolve(process.env.BSYNC_FLOW_FILE) : path.join(dataDir, 'flows', 'flows.json'),
   flowFilePretty: true,
   credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || 'bsync-demo-only-change-me',
   functionGlobalContext: {},

@@ -1,6 +1,8 @@
-// `npm start`, first start only: creates the demo's inbound folder and places a sample batch file in it, so
-// a new user sees a batch go through (and a few rows fail) within a minute without doing anything.
-// Later starts leave data/ alone; `rm -rf data` gives a fresh first start. BSYNC_DATA_DIR moves data/.
+// `npm start`, first start only: copies the shipped flows (flows/flows.json) to data/flows/, which is what
+// Node-RED runs and a deploy saves into (settings.js), and creates the demo's inbound folder with a sample
+// batch file in it, so a new user sees a batch go through (and a few rows fail) within a minute without
+// doing anything. Later starts leave data/ alone; `rm -rf data` gives a fresh first start (and the shipped
+// flows again). BSYNC_DATA_DIR moves data/.
 const fs = require('fs');
 const path = require('path');
 
@@ -30,6 +32,15 @@ const SAMPLE = [
   '100247,NL39RABO0300065264,RABONL2U,,0300065264',
   '',
 ].join('\n');
+
+const flowCopy = path.join(dataDir, 'flows', 'flows.json');
+if (!fs.existsSync(flowCopy)) {
+  fs.mkdirSync(path.dirname(flowCopy), { recursive: true });
+  // Written under a temp name and renamed: a half-copied flow file is never what Node-RED starts with.
+  fs.copyFileSync(path.join(root, 'flows', 'flows.json'), `${flowCopy}.tmp`);
+  fs.renameSync(`${flowCopy}.tmp`, flowCopy);
+  console.log(`Demo: copied flows/flows.json to ${path.relative(process.cwd(), flowCopy)} (deploys from the editor save there)`);
+}
 
 fs.mkdirSync(inbound, { recursive: true });
 if (!fs.existsSync(marker)) {

@@ -41,7 +41,7 @@ export function listFilterOf(payload: unknown): ErrorPayloadListFilter {
 }
 
 /** batchId, groupType, groupId, errorKind: the part of a filter a bulk action may use. */
-function selectionOf(payload: unknown): Omit<ErrorPayloadListFilter, 'status' | 'limit' | 'offset'> {
+export function selectionOf(payload: unknown): Omit<ErrorPayloadListFilter, 'status' | 'limit' | 'offset'> {
   const fields = fieldsOf(payload);
   const selection: Omit<ErrorPayloadListFilter, 'status' | 'limit' | 'offset'> = {};
   if (present(fields.batchId)) {

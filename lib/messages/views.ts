@@ -28,6 +28,9 @@ export interface BatchView {
   folder: string | null;
   sha256: string | null;
   size: number | null;
+  contentType: string | null;
+  /** Whether the batch carries the row schema a correction is checked against (the schema itself can be large). */
+  hasRowSchema: boolean;
   priority: number;
   attempts: number;
   totalRows: number | null;
@@ -59,6 +62,8 @@ export function batchView(batch: BatchRow): BatchView {
     folder: batch.folder,
     sha256: batch.sha256,
     size: batch.size,
+    contentType: batch.content_type ?? null,
+    hasRowSchema: Boolean(batch.row_schema),
     priority: batch.priority,
     attempts: batch.attempts,
     totalRows: batch.total_rows,

@@ -2,9 +2,10 @@ import type { NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { InvalidRequestError } from '../../lib/errors';
 import { completionMessage, failedRowMessage, resentMessage, TOPICS } from '../../lib/messages';
 import { ROW_PROCESSOR_RULES } from '../../lib/node-red/field-rules';
+import { publishBatchProgress } from '../../lib/node-red/admin-events';
 import { registerFlowNode, type FlowNodeContext, type Send } from '../../lib/node-red/flow-node';
 import { throttledStatus } from '../../lib/node-red/status';
-import { processBatch, resendErrorPayload, type BatchSummary, type ProcessorSettings } from '../../lib/processing';
+import { processBatch, resendErrorPayload, type BatchSummary, type ProcessorSettings, type Progress } from '../../lib/processing';
 import { getBatch, getErrorPayload } from '../../lib/store';
 import { processorSettings, type RowProcessorDef } from './settings';
 
@@ -51,14 +52,19 @@ function start(context: FlowNodeContext<ProcessorSettings>) {
         owner: claim.owner,
         signal: context.closing,
         cancel: context.cancelled,
-        onProgress: (p: { batchId: number; processedRows: number; totalRows: number | null; failedRows: number }) =>
-          progress.show('busy', text('status.progress', { batchId: p.batchId, processed: p.processedRows.toLocaleString('en-US'), total: (p.totalRows ?? 0).toLocaleString('en-US'), failed: p.failedRows })),
+        onProgress: (p: Progress) => {
+          progress.show('busy', text('status.progress', { batchId: p.batchId, processed: p.processedRows.toLocaleString('en-US'), total: (p.totalRows ?? 0).toLocaleString('en-US'), failed: p.failedRows }));
+          // Live progress for the batch sync sidebar, over Node-RED's comms.
+          publishBatchProgress(context.RED, { storeId: store.id, ...p });
+        },
         onFailedRow: (batch: Parameters<typeof failedRowMessage>[0], failed: Parameters<typeof failedRowMessage>[1]) =>
           send([null, failedRowMessage(batch, failed) as NodeMessage]),
       };
       return processBatch(processing, await getBatch(db, claim.id), settings);
     });
     progress.flush();
+    const { batchId, status, totalRows, processedRows, succeededRows, failedRows } = summary;
+    publishBatchProgress(context.RED, { storeId: store.id, batchId, status, totalRows, processedRows, succeededRows, failedRows });
     context.status(summaryLevel(summary.status), 'status.complete', {
       batchId: summary.batchId,
       status: summary.status,

@@ -19,6 +19,8 @@ import {
   type Schedule,
 } from '../../lib/schedule';
 import { countInFlight, ensureControl, setPaused, setThrottle, type ControlRow, type Store } from '../../lib/store';
+import { dispatcherRegistry } from '../../lib/admin/dispatcher-registry';
+import { throttleText } from '../../lib/schedule/throttle-text';
 
 interface ScheduledDispatcherDef extends NodeDef, RawDispatcherConfig {
   store: string;
@@ -52,10 +54,12 @@ function start(context: FlowNodeContext<DispatcherConfig>) {
   const showControl = (row: ControlRow, count: number) => {
     if (context.closing.aborted) return;
     if (cronProblem && !row.paused) return context.statusText('error', cronProblem);
-    if (row.paused) return context.status('warn', 'status.paused', { inFlight: count });
+    // The throttle in force, when an admin changed it since the deploy (for every runtime sharing it).
+    const throttle = throttleText(row, defaults);
+    if (row.paused) return context.statusText('warn', context.text('status.paused', { inFlight: count }) + throttle);
     const next = schedule?.nextRun() ?? null;
-    if (!next) return context.status('ok', 'status.noNextRun', { inFlight: count });
-    context.status('ok', 'status.nextRun', { time: clockTime(next, config.timezone), inFlight: count });
+    if (!next) return context.statusText('ok', context.text('status.noNextRun', { inFlight: count }) + throttle);
+    context.statusText('ok', context.text('status.nextRun', { time: clockTime(next, config.timezone), inFlight: count }) + throttle);
   };
   const refreshStatus = async () => {
     const [row, count] = await Promise.all([control(), inFlight()]);
@@ -91,6 +95,24 @@ function start(context: FlowNodeContext<DispatcherConfig>) {
         report,
       );
 
+  // What the admin routes (the batch sync sidebar) need of this node, and how they refresh its status.
+  const unregister = dispatcherRegistry().register({
+    nodeId: node.id,
+    nodeName: node.name || config.dispatcher,
+    storeId: store.id,
+    dispatcher: config.dispatcher,
+    mode: config.mode,
+    groupType: config.groupType,
+    groupId: config.groupId,
+    startingFetchSize: config.fetchSize,
+    startingMaxInFlight: config.maxInFlight,
+    nextRun: () => schedule?.nextRun() ?? null,
+    inFlight,
+    refreshStatus: () => {
+      refreshStatus().catch(report);
+    },
+  });
+
   const admin = async (msg: NodeMessageInFlow, send: Send) => {
     const actor = context.actorOf(msg);
     await control();
@@ -122,6 +144,7 @@ function start(context: FlowNodeContext<DispatcherConfig>) {
       await guard.tryRun(() => run(send));
     },
     async stop() {
+      unregister();
       schedule?.stop();
       await guard.idle();
     },

@@ -29,12 +29,14 @@ const SCREENSHOT = process.env.BSYNC_UPDATE_SCREENSHOT === '1'
   ? path.join(ROOT, 'docs', 'flow.png')
   : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-shot-')), 'flow.png');
 
+/** The flow nodes of the shipped flow (their dialogs are opened there), and all our types in the palette. */
 const FLOW_TYPES = ['file-persister', 'parking-lot', 'scheduled-dispatcher', 'row-processor', 'error-payload'];
-const CONFIG_TYPES = ['batch-store', 'api-endpoint'];
+const PALETTE_FLOW_TYPES = [...FLOW_TYPES, 'table-extract'];
+const CONFIG_TYPES = ['batch-store', 'api-endpoint', 'source-database'];
 const CATEGORY = 'batch sync';
 const COLOR = '#E2D96E';
 /** A catalog key shown as text means a label that is not in the locale catalog. */
-const RAW_KEY = /\b(?:batch-store|api-endpoint|file-persister|parking-lot|scheduled-dispatcher|row-processor|error-payload)\.[A-Za-z]+(?:\.[A-Za-z]+)*\b/;
+const RAW_KEY = /\b(?:batch-store|api-endpoint|source-database|file-persister|parking-lot|scheduled-dispatcher|row-processor|table-extract|error-payload)\.[A-Za-z]+(?:\.[A-Za-z]+)*\b/;
 
 const skip = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium): the editor test needs a real browser`;
 
@@ -194,7 +196,7 @@ describe('the editor of `npm start`', { skip, timeout: 240_000 }, () => {
     );
   }
 
-  test('our 7 node types are registered, the 5 flow nodes in the palette under "batch sync", each with icon, labels and help', async () => {
+  test('our 9 node types are registered, the 6 flow nodes in the palette under "batch sync", each with icon, labels and help', async () => {
     const found = await page.evaluate(
       ({ flowTypes, configTypes }) => {
         const RED = (window as any).RED;
@@ -220,7 +222,7 @@ describe('the editor of `npm start`', { skip, timeout: 240_000 }, () => {
         };
         return { flow: flowTypes.map(describe), config: configTypes.map(describe) };
       },
-      { flowTypes: FLOW_TYPES, configTypes: CONFIG_TYPES },
+      { flowTypes: PALETTE_FLOW_TYPES, configTypes: CONFIG_TYPES },
     );
     for (const node of found.flow) {
       assert.ok(node.registered, `${node.type} is registered in the editor`);

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const OURS: string[] = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))['node-red'].nodes);
-const CONFIG_OURS = new Set(['batch-store', 'api-endpoint']);
+const CONFIG_OURS = new Set(['batch-store', 'api-endpoint', 'source-database']);
 
 /** Every node type the core of Node-RED registers, read from its editor definitions. */
 function coreTypes(): Set<string> {
