@@ -14,7 +14,8 @@ module.exports = {
   flowFile: process.env.BSYNC_FLOW_FILE ? path.resolve(process.env.BSYNC_FLOW_FILE) : path.join(dataDir, 'flows', 'flows.json'),
   flowFilePretty: true,
   credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || 'bsync-demo-only-change-me',
-  functionGlobalContext: {},
+  // The demo's source system (a customers table that changes every minute), for the Database sync tab.
+  functionGlobalContext: { demoSource: require('./scripts/demo-source').openDemoSource(dataDir) },
   // Where the shipped flows keep their batch files: inbound, processing, archive, failed, duplicates.
   bsyncDataDir: dataDir,
   // Relative paths of core file nodes too: the shipped flow's "drop another sample file" writes inbound/….

@@ -11,6 +11,7 @@ import { EndpointConfigError, RequestCancelledError } from './errors';
 import { hasHeader, mergeHeaders, staticAuthHeader, type HeaderSet } from './headers';
 import { OAuth2TokenProvider } from './oauth2-token-provider';
 import { RateLimiter } from './rate-limiter';
+import { observeApiRequest } from '../metrics/request-latency';
 import { readCappedBody } from './read-capped-body';
 import { chooseProxy, secretsOfProxy, type ChosenProxy } from './proxy';
 import { SecretRedactor, secretsOfAuth } from './redact-secrets';
@@ -154,8 +155,11 @@ export class ApiClient {
     try {
       const response = await this.pool.request({ origin: this.base.origin, method: method as never, path, headers, body: req.body, signal: abort });
       const body = await readCappedBody(response.body);
-      return { status: response.statusCode, headers: response.headers, body, durationMs: Math.round(performance.now() - startedAt) };
+      const durationMs = Math.round(performance.now() - startedAt);
+      observeApiRequest(durationMs, response.statusCode);
+      return { status: response.statusCode, headers: response.headers, body, durationMs };
     } catch (error) {
+      observeApiRequest(performance.now() - startedAt, 0);
       throw transportError(error, context);
     } finally {
       clearTimeout(timer);

@@ -24,6 +24,8 @@ export interface BatchView {
   groupType: string;
   groupId: string | null;
   kind: BatchRow['kind'];
+  /** How the batch file is read: csv or jsonl. */
+  format: BatchRow['format'];
   fileName: string | null;
   folder: string | null;
   sha256: string | null;
@@ -58,6 +60,7 @@ export function batchView(batch: BatchRow): BatchView {
     groupType: batch.group_type,
     groupId: batch.group_id,
     kind: batch.kind,
+    format: batch.format,
     fileName: batch.file_name,
     folder: batch.folder,
     sha256: batch.sha256,

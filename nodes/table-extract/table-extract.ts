@@ -112,7 +112,7 @@ function start(context: FlowNodeContext<TableExtractConfig>) {
     shown =
       run.batches.length === 0
         ? ['status.noChanges', { time: new Date().toISOString().slice(11, 19) }]
-        : ['status.parked', { rows: run.rows, batches: run.batches.length, group: groupLabel(run.batches[0]) }];
+        : [run.batches.length === 1 ? 'status.parked' : 'status.parkedMany', { rows: run.rows, batches: run.batches.length, group: groupLabel(run.batches[0]) }];
     context.status('ok', ...shown);
     return run.batches.map(
       (batch, index) =>

@@ -81,7 +81,8 @@ describe('the editor of `npm start`', { skip, timeout: 240_000 }, () => {
     assert.ok(shipped.includes(SHIPPED_API), `flows/flows.json: the api-endpoint should point at ${SHIPPED_API}`);
     const flowFile = path.join(tmp, 'flows', 'flows.json');
     fs.mkdirSync(path.dirname(flowFile), { recursive: true });
-    fs.writeFileSync(flowFile, shipped.split(SHIPPED_API).join(`${base}/demo-payroll`));
+    // Every demo API of the shipped flow (payroll, CRM) is served by the same Node-RED: moved to this port.
+    fs.writeFileSync(flowFile, shipped.split('http://127.0.0.1:1880/').join(`${base}/`));
 
     child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'node-red', 'red.js'), '--settings', path.join(ROOT, 'settings.js')], {
       cwd: ROOT,

@@ -96,7 +96,7 @@ describe('examples and shipped flows', () => {
     const nodes = load(path.join(ROOT, 'flows', 'flows.json'));
     checkSelfContained('flows.json', nodes, core);
     const tabs = nodes.filter((n) => n.type === 'tab').map((n) => n.label);
-    assert.deepEqual(tabs, ['Inbound', 'Dispatch', 'Errors', 'Demo payroll API']);
+    assert.deepEqual(tabs, ['Inbound', 'Dispatch', 'Errors', 'Demo payroll API', 'Database sync']);
     const stores = nodes.filter((n) => n.type === 'batch-store');
     assert.deepEqual(
       stores.map((n) => [n.client, n.filename]),
@@ -104,18 +104,22 @@ describe('examples and shipped flows', () => {
     );
     assert.deepEqual(
       nodes.filter((n) => n.type === 'api-endpoint').map((n) => n.baseUrl),
-      ['http://127.0.0.1:1880/demo-payroll'],
+      ['http://127.0.0.1:1880/demo-payroll', 'http://127.0.0.1:1880/demo-crm'],
     );
+    const [extract] = nodes.filter((n) => n.type === 'table-extract');
+    assert.deepEqual([extract.table, extract.keyColumns, extract.groupType, extract.cron], ['customers', 'updated_at,customer_no', 'customers', '30 * * * * *']);
+    const [source] = nodes.filter((n) => n.type === 'source-database');
+    assert.deepEqual([source.client, source.filename], ['sqlite', '../demo-source.sqlite'], 'the demo source beside the batch store, in data/');
     const persister = nodes.find((n) => n.type === 'file-persister')!;
     assert.deepEqual([persister.inbound, persister.pattern, Number(persister.pollInterval)], ['inbound', '*.csv', 2]);
     const parking = nodes.find((n) => n.type === 'parking-lot')!;
     assert.equal(parking.groupType, 'employee-bank-connections');
-    const dispatchers = nodes.filter((n) => n.type === 'scheduled-dispatcher');
+    const dispatchers = nodes.filter((n) => n.type === 'scheduled-dispatcher' && n.groupType === 'employee-bank-connections');
     assert.deepEqual(dispatchers.map((n) => [n.mode, n.cron]).sort(), [
       ['batches', '*/5 * * * * *'],
       ['errors', '*/5 * * * * *'],
     ]);
-    const processors = nodes.filter((n) => n.type === 'row-processor');
+    const processors = nodes.filter((n) => n.type === 'row-processor' && n.pathTemplate !== '/customers/{customer_no}');
     assert.equal(processors.length, 2);
     for (const processor of processors) {
       assert.equal(processor.pathTemplate, '/employees/{employeeNumber}/bank-connections');
@@ -125,7 +129,7 @@ describe('examples and shipped flows', () => {
       assert.equal(schema.properties.employeeNumber.type, 'integer');
     }
     assert.equal(processors[0].schema, processors[1].schema, 'the errors tab resends with the same row schema');
-    const api = nodes.find((n) => n.type === 'http in')!;
+    const api = nodes.find((n) => n.type === 'http in' && String(n.url).startsWith('/demo-payroll'))!;
     assert.deepEqual([api.method, api.url], ['post', '/demo-payroll/employees/:employeeNumber/bank-connections']);
   });
 });

@@ -74,9 +74,11 @@ describe('table-extract node', () => {
     while (dirs.length > 0) fs.rmSync(dirs.pop()!, { recursive: true, force: true });
   });
 
-  it('extracts on a message: one message per parked batch, in order; then answers and resets its watermark', async () => {
+  it('extracts on a message: one message per parked batch, in order; then answers and resets its watermark', async (t) => {
     const dir = tempDir();
     const { filename, writer } = await sourceFile(dir);
+    // A failed assertion must not leave the writer's connection holding the test process open.
+    t.after(() => writer.destroy());
     const { node, out, caught, store } = await deploy(dir, filename);
     node.receive({ topic: 'extract', user: 'etl-operator' });
     await eventually(() => out.length === 2, 'two batches');
@@ -84,13 +86,12 @@ describe('table-extract node', () => {
     assert.deepEqual(views.map((view) => view.rows), [2, 1]);
     assert.deepEqual(views.map((view) => [view.status, view.kind, view.format, view.groupType, view.groupId]), [['NEW', 'file', 'jsonl', 'customers', 'crm'], ['NEW', 'file', 'jsonl', 'customers', 'crm']]);
     const ids: unknown[] = [];
-    for (const msg of out) {
-      const batch = msg.batch as BatchRow;
-      for await (const row of readJsonlRows(path.join(batch.folder!, batch.file_name!))) ids.push(row.record?.id);
+    for (const view of views) {
+      for await (const row of readJsonlRows(path.join(String(view.folder), String(view.fileName)))) ids.push(row.record?.id);
     }
     assert.deepEqual(ids, [1, 2, 3]);
     assert.match(lastStatus(node).text ?? '', /parked 3 rows in 2 batches \(customers\/crm\)/);
-    const [registered] = await store.use((db) => listEvents(db, { entity: 'batch', entityId: (out[0].batch as BatchRow).id }));
+    const [registered] = await store.use((db) => listEvents(db, { entity: 'batch', entityId: (out[0].payload as { id: number }).id }));
     assert.equal(registered.actor, 'etl-operator');
 
     node.receive({ topic: 'watermark' });
@@ -110,7 +111,6 @@ describe('table-extract node', () => {
     node.receive({ topic: 'drop' });
     await eventually(() => caught.length === 1, 'the refusal of an unknown topic');
     assert.match(String((caught[0].error as { message: string }).message), /topic "drop" is not an action of table-extract/);
-    await writer.destroy();
   });
 
   it('refuses a table name with SQL in it at deploy, and every message after, to a Catch node', async () => {
@@ -119,7 +119,7 @@ describe('table-extract node', () => {
     await writer.destroy();
     const { node, caught, out } = await deploy(dir, filename, { table: 'customers; drop table customers' });
     assert.equal(lastStatus(node).fill, 'red');
-    assert.match(lastStatus(node).text ?? '', /not a plain name/);
+    assert.match(lastStatus(node).text ?? '', /invalid configuration: the table name "customers; drop/, 'the start of the reason on the status (the rest in the log and the Catch node)');
     node.receive({});
     await eventually(() => caught.length === 1, 'the refusal');
     assert.match(String((caught[0].error as { message: string }).message), /not a plain name/);

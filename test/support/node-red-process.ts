@@ -9,7 +9,8 @@ import { freePort } from './free-port';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 const PACKAGE_NAME: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).name;
-const SHIPPED_API = 'http://127.0.0.1:1880/demo-payroll';
+/** Where the shipped flow's demo APIs are (the same Node-RED, on 1880): moved to the test's port. */
+const SHIPPED_ORIGIN = 'http://127.0.0.1:1880/';
 
 export interface NodeRedProcess {
   base: string;
@@ -56,7 +57,7 @@ export async function startNodeRed(options: StartOptions = {}): Promise<NodeRedP
   const base = `http://127.0.0.1:${port}`;
   // The demo payroll API the shipped flows call is served by the same Node-RED, on this port.
   const flowFile = path.join(dataDir, 'flows', 'flows.json');
-  fs.writeFileSync(flowFile, fs.readFileSync(flowFile, 'utf8').split(SHIPPED_API).join(`${base}/demo-payroll`));
+  fs.writeFileSync(flowFile, fs.readFileSync(flowFile, 'utf8').split(SHIPPED_ORIGIN).join(`${base}/`));
 
   let settingsFile = path.join(ROOT, 'settings.js');
   if (options.extraSettings) {
