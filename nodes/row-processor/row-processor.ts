@@ -65,12 +65,12 @@ function start(context: FlowNodeContext<ProcessorSettings>) {
     progress.flush();
     const { batchId, status, totalRows, processedRows, succeededRows, failedRows } = summary;
     publishBatchProgress(context.RED, { storeId: store.id, batchId, status, totalRows, processedRows, succeededRows, failedRows });
-    context.status(summaryLevel(summary.status), 'status.complete', {
-      batchId: summary.batchId,
-      status: summary.status,
-      succeeded: summary.succeededRows,
-      failed: summary.failedRows,
-    });
+    if (processedRows === 0 && summary.error) {
+      // Failed (or re-parked) before any row: the reason is what an admin needs to see, not "0 ok, 0 failed".
+      context.status(summaryLevel(summary.status), 'status.stopped', { batchId, status, reason: summary.error });
+    } else {
+      context.status(summaryLevel(summary.status), 'status.complete', { batchId, status, succeeded: succeededRows, failed: failedRows });
+    }
     send([{ ...msg, ...completionMessage(summary) } as NodeMessage, null]);
   }
 

@@ -142,5 +142,7 @@ describe('row-processor node', () => {
     assert.equal(summary.status, 'FAILED');
     assert.match(String(summary.error), /employeeNumber/);
     assert.equal(server.requests.length, 0);
+    const status = lastStatus(helper.getNode('processor') as never);
+    assert.match(String(status.text), new RegExp(`^batch ${batch.id} FAILED: header.csv line 1: the header lacks the required column`), 'the reason on the status, not "0 ok, 0 failed"');
   });
 });
