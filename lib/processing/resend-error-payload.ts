@@ -25,10 +25,19 @@ export async function resendErrorPayload(context: ResendContext, errorPayload: E
   let requestPath: string;
   // A row that failed validation or mapping was never turned into a request: its payload, when an admin
   // corrected it, is the corrected row, which goes through the schema and the mapping like any row.
-  const unsentRow = errorPayload.error_kind === 'validation' || errorPayload.error_kind === 'mapping';
+  const unsentRow = errorPayload.error_kind === 'validation' || errorPayload.error_kind === 'mapping' || errorPayload.error_kind === 'read';
+  const corrected = parseObject(body);
+  if (errorPayload.error_kind === 'read' && !corrected) {
+    // A line that could not be read has no row to send (its original is only its text): only a correction does.
+    return settleErrorPayload(context.store, errorPayload.id, context.owner, {
+      delivered: false,
+      errorKind: 'read',
+      error: readErrorAgain(errorPayload.error),
+    });
+  }
   try {
     if (body === null || unsentRow) {
-      const prepared = await prepareRow((unsentRow && parseObject(body)) || original, settings);
+      const prepared = await prepareRow((unsentRow && corrected) || original, settings);
       if (!prepared.ok) {
         return settleErrorPayload(context.store, errorPayload.id, context.owner, {
           delivered: false,
@@ -76,4 +85,12 @@ function parseObject(text: string | null): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+const CORRECT_FIRST = '; correct the row before sending it again';
+
+/** The read error kept as it was, said once however often the row is sent again uncorrected. */
+function readErrorAgain(error: string | null): string {
+  const reason = error ?? 'the line could not be read';
+  return reason.endsWith(CORRECT_FIRST) ? reason : `${reason}${CORRECT_FIRST}`;
 }
