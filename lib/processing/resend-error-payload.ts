@@ -2,7 +2,8 @@ import type { ApiClient } from '../delivery/api-client';
 import { deliver } from '../delivery/deliver';
 import { IDEMPOTENCY_HEADER } from '../lineage';
 import { describeError } from '../errors';
-import { settleErrorPayload, type ErrorPayloadRow, type Store } from '../store';
+import { getBatch, settleErrorPayload, type ErrorPayloadRow, type Store } from '../store';
+import { jsonlSettings } from './jsonl-row';
 import { fillPathTemplate } from './path-template';
 import { prepareRow } from './prepare-row';
 import type { ProcessorSettings } from './processor-settings';
@@ -37,7 +38,7 @@ export async function resendErrorPayload(context: ResendContext, errorPayload: E
   }
   try {
     if (body === null || unsentRow) {
-      const prepared = await prepareRow((unsentRow && corrected) || original, settings);
+      const prepared = await prepareRow((unsentRow && corrected) || original, await rowSettingsOf(context.store, errorPayload, settings));
       if (!prepared.ok) {
         return settleErrorPayload(context.store, errorPayload.id, context.owner, {
           delivered: false,
@@ -93,4 +94,11 @@ const CORRECT_FIRST = '; correct the row before sending it again';
 function readErrorAgain(error: string | null): string {
   const reason = error ?? 'the line could not be read';
   return reason.endsWith(CORRECT_FIRST) ? reason : `${reason}${CORRECT_FIRST}`;
+}
+
+/** A row of a JSON Lines batch is validated with its types as they are, as it was when its batch ran. */
+async function rowSettingsOf(store: Store, errorPayload: ErrorPayloadRow, settings: ProcessorSettings): Promise<ProcessorSettings> {
+  if (!settings.rowSchema) return settings;
+  const batch = await getBatch(store, errorPayload.batch_id);
+  return batch.format === 'jsonl' ? jsonlSettings(settings) : settings;
 }
