@@ -59,12 +59,14 @@ export function readFileRows(
   originBatchId: number,
   settings: ProcessorSettings,
   afterRow: number,
+  /** The batch being read; keys a replay row that does not say its origin row (JSON Lines). */
+  batchId = originBatchId,
 ): ReadAhead<CsvRow, RowWork> | ReadAhead<JsonlRow, RowWork> {
   if (scan.format === 'jsonl') {
     const jsonl = jsonlSettings(settings);
     return new ReadAhead(
       readJsonlRows(filePath, {}, afterRow),
-      (row: JsonlRow) => prepareJsonlRow(row.rowNumber, jsonlRowOf(row, scan.replay), originBatchId, jsonl),
+      (row: JsonlRow) => prepareJsonlRow(row.rowNumber, jsonlRowOf(row, scan.replay), originBatchId, batchId, jsonl),
       settings.concurrency,
     );
   }
@@ -84,8 +86,8 @@ export function readFileRows(
 }
 
 /** A JSON Lines row: a bad line fails as a `read` error on its own; a record is validated as it is typed. */
-async function prepareJsonlRow(rowNumber: number, read: JsonlRowRead, originBatchId: number, settings: ProcessorSettings): Promise<RowWork> {
-  const key = idempotencyKey(originBatchId, read.originRow);
+async function prepareJsonlRow(rowNumber: number, read: JsonlRowRead, originBatchId: number, batchId: number, settings: ProcessorSettings): Promise<RowWork> {
+  const key = 'unkeyed' in read && read.unkeyed ? idempotencyKey(batchId, rowNumber) : idempotencyKey(originBatchId, read.originRow);
   if ('error' in read) return { rowNumber, key, original: read.original, result: unsendable(failedRow(rowNumber, null, read.original, key, 'read', read.error)) };
   return prepareFileRow(rowNumber, undefined, read.original, read.record, key, settings);
 }

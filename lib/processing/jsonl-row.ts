@@ -6,7 +6,7 @@ import type { ProcessorSettings } from './processor-settings';
 /** A JSON Lines row ready to prepare: its record and stored original, or why it cannot be read. */
 export type JsonlRowRead =
   | { originRow: number; record: Record<string, unknown>; original: string }
-  | { originRow: number; error: string; original: string };
+  | { originRow: number; error: string; original: string; unkeyed?: true };
 
 const REPLAY_KEYS = new Set([ERROR_FILE_ROW_COLUMN, ERROR_FILE_ERROR_COLUMN, ERROR_FILE_LINE_COLUMN]);
 
@@ -23,9 +23,9 @@ export function jsonlRowOf(row: JsonlRow, replay: boolean): JsonlRowRead {
   const originRow = row.record[ERROR_FILE_ROW_COLUMN];
   if (typeof originRow !== 'number' || !Number.isSafeInteger(originRow) || originRow < 1) {
     // Without its origin row the row's idempotency key is unknown: guessing one could make the downstream
-    // take it for another row, already delivered, and drop it.
+    // take it for another row and drop it, or send a delivered row twice. It fails, under a key of its own.
     const error = `the replay row has no ${ERROR_FILE_ROW_COLUMN} (a row number of the batch it replays), so its idempotency key is unknown`;
-    return { originRow: row.rowNumber, error, original: JSON.stringify(row.record) };
+    return { originRow: row.rowNumber, error, original: JSON.stringify(row.record), unkeyed: true };
   }
   const line = row.record[ERROR_FILE_LINE_COLUMN];
   if (typeof line === 'string') {

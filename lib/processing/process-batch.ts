@@ -102,7 +102,7 @@ class BatchRun {
     const rowsInFlight = new TaskPool(this.settings.concurrency);
     this.report();
 
-    const rows = readFileRows(filePath, scan, origin, this.settings, this.batch.checkpoint_row);
+    const rows = readFileRows(filePath, scan, origin, this.settings, this.batch.checkpoint_row, this.batch.id);
     try {
       for (;;) {
         const work = await rows.next();
