@@ -1,5 +1,5 @@
 import { correctErrorPayload, getBatch, getErrorPayload, type ErrorPayloadRow, type Store } from '../store';
-import { compileRowSchema } from '../validation';
+import { compileJsonRowSchema, compileRowSchema } from '../validation';
 import { CorrectionRefusedError } from './correction-refused-error';
 import { parseCorrection } from './parse-correction';
 
@@ -26,7 +26,9 @@ export async function correctPayload(store: Store, request: CorrectionRequest): 
   const batch = await getBatch(store, errorPayload.batch_id);
   let checked: Record<string, unknown> = correction;
   if (batch.row_schema) {
-    const validation = compileRowSchema(batch.row_schema).validate(correction);
+    // A JSON Lines row is checked with its types as they are, as the row-processor checks it; a CSV row as text.
+    const validator = batch.format === 'jsonl' ? compileJsonRowSchema(batch.row_schema) : compileRowSchema(batch.row_schema);
+    const validation = validator.validate(correction);
     if (!validation.ok) throw new CorrectionRefusedError(errorPayload.id, batch.id, validation.errors);
     checked = validation.value;
   }

@@ -37,6 +37,14 @@ export async function exportFailedRows(store: Store, request: ExportRequest): Pr
   if (batch.kind !== 'file') {
     throw new InvalidRequestError(`batch ${batch.id} is a single payload, not a file: it has no rows to export as CSV`, { batchId: batch.id });
   }
+  if (batch.format === 'jsonl') {
+    // Its rows have types and nested values that CSV cells would turn into text: they would not come back the same.
+    const where = batch.error_file ? `its error file ${batch.error_file}` : 'its error file';
+    throw new InvalidRequestError(
+      `batch ${batch.id} is a JSON Lines batch: export is CSV only, and would change its rows' values; use ${where} or replay the failed rows`,
+      { batchId: batch.id },
+    );
+  }
   const delimiter = request.csv?.delimiter || ',';
   const quote = request.csv?.quote || '"';
   const columns = errorFileDataColumns(await columnsOfOpenRows(store, batch.id));

@@ -1,10 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createErrorFileWriter } from '../csv';
+import { createJsonlErrorFileWriter } from '../jsonl';
+import { toJsonlErrorFileRow } from '../processing/error-file-of-batch';
 import { InvalidRequestError } from '../errors';
 import { hashFile } from '../files/hash-file';
 import { moveFile } from '../files/move-file';
 import { tempNameFor } from '../files/free-names';
+import type { ErrorPayloadRow } from '../store';
 import { normalizeBatch } from '../store/batches/normalize-batch';
 import { forUpdate, getBatch, recordEvents, registerBatch, storeInTransaction, writeTransaction, type BatchRow, type Store } from '../store';
 import type { CsvFormat } from './export-failed-rows';
@@ -94,9 +97,9 @@ async function writeReplayFile(store: Store, parent: BatchRow, request: ReplayRe
   const fileName = replayFileName(parent.file_name, parent.id);
   await fs.mkdir(request.processingFolder, { recursive: true });
   const temporary = path.join(request.processingFolder, tempNameFor(fileName));
-  const writer = createErrorFileWriter(temporary, await columnsOfOpenRows(store, parent.id), { delimiter: request.csv?.delimiter, quote: request.csv?.quote });
+  const writer = await replayFileWriter(store, parent, temporary, request.csv);
   try {
-    for await (const errorPayload of openFailedRows(store, parent.id)) await writer.write(toErrorFileRow(errorPayload));
+    for await (const errorPayload of openFailedRows(store, parent.id)) await writer.write(errorPayload);
   } catch (error) {
     await writer.abort();
     throw error;
@@ -107,4 +110,20 @@ async function writeReplayFile(store: Store, parent: BatchRow, request: ReplayRe
     throw new InvalidRequestError(`batch ${parent.id} has no NEW failed rows to replay`, { batchId: parent.id });
   }
   return { path: await moveFile(temporary, request.processingFolder, fileName), rows };
+}
+
+interface ReplayFileWriter {
+  write(errorPayload: ErrorPayloadRow): Promise<void>;
+  close(): Promise<{ path: string; rows: number }>;
+  abort(): Promise<void>;
+}
+
+/** A JSON Lines batch is replayed as JSON Lines (its name keeps .jsonl), so its rows keep their types. */
+async function replayFileWriter(store: Store, parent: BatchRow, filePath: string, csv: CsvFormat | undefined): Promise<ReplayFileWriter> {
+  if (parent.format === 'jsonl') {
+    const writer = createJsonlErrorFileWriter(filePath);
+    return { write: (errorPayload) => writer.write(toJsonlErrorFileRow(errorPayload)), close: () => writer.close(), abort: () => writer.abort() };
+  }
+  const writer = createErrorFileWriter(filePath, await columnsOfOpenRows(store, parent.id), { delimiter: csv?.delimiter, quote: csv?.quote });
+  return { write: (errorPayload) => writer.write(toErrorFileRow(errorPayload)), close: () => writer.close(), abort: () => writer.abort() };
 }

@@ -14,7 +14,11 @@ interface RowPosition {
 }
 
 /** A row of a JSON Lines file: its record, or (a bad line) the reason, which is that row's error only. */
-export type JsonlRow = (RowPosition & { record: Record<string, unknown>; error?: undefined }) | (RowPosition & { record?: undefined; error: string });
+export type JsonlRow =
+  | (RowPosition & { record: Record<string, unknown>; error?: undefined; text?: undefined })
+  // `text`: the bad line as text (bytes that are not UTF-8 shown as U+FFFD, a BOM kept), for its error payload and error
+  // file; absent for a line too long to keep.
+  | (RowPosition & { record?: undefined; error: string; text?: string });
 
 export interface JsonlProblem extends RowPosition {
   error: string;
@@ -35,6 +39,7 @@ export interface JsonlReadOptions {
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 export const MAX_SCAN_PROBLEMS = 100;
 const READ_CHUNK_BYTES = 64 * 1024;
+const lenientDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /**
  * Streams the rows of a JSON Lines file (`.jsonl`, `.ndjson`: one JSON object a line), one at a time, with
@@ -58,7 +63,9 @@ export async function* readJsonlRows(filePath: string, options: JsonlReadOptions
         continue;
       }
       const parsed = parseLine(raw.bytes, raw.line === 1);
-      yield 'record' in parsed ? { rowNumber, line: raw.line, record: parsed.record } : { rowNumber, line: raw.line, error: parsed.error };
+      yield 'record' in parsed
+        ? { rowNumber, line: raw.line, record: parsed.record }
+        : { rowNumber, line: raw.line, error: parsed.error, text: lenientDecoder.decode(raw.bytes) };
     }
   } catch (error) {
     if (error instanceof JsonlFormatError) throw error;

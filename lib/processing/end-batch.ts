@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describeError } from '../errors';
-import { changeBatchStatus, getBatch, type BatchPatch, type BatchRow, type Store } from '../store';
-import { writeBatchErrorFile } from './error-file-of-batch';
+import { changeBatchStatus, getBatch, type BatchFileFormat, type BatchPatch, type BatchRow, type Store } from '../store';
+import { writeBatchErrorFile, writeJsonlBatchErrorFile } from './error-file-of-batch';
 import { moveBatchFile } from './file-locations';
 import type { ProcessorSettings } from './processor-settings';
 
@@ -16,6 +16,8 @@ export interface EndContext {
 export interface BatchFileEnd {
   filePath: string;
   rowColumns: string[];
+  /** A JSON Lines batch gets a JSON Lines error file. */
+  format: BatchFileFormat;
 }
 
 /**
@@ -41,7 +43,10 @@ export async function finishBatch(context: EndContext, batchId: number, file: Ba
       location.file_name = path.basename(moved);
       if (someFailed) {
         step = `writing its error file in ${settings.folders.failed}`;
-        errorFile = await writeBatchErrorFile(context.store, current.id, location.file_name, file.rowColumns, settings.folders.failed, settings.csv);
+        errorFile =
+          file.format === 'jsonl'
+            ? await writeJsonlBatchErrorFile(context.store, current.id, location.file_name, settings.folders.failed)
+            : await writeBatchErrorFile(context.store, current.id, location.file_name, file.rowColumns, settings.folders.failed, settings.csv);
       }
     } catch (error) {
       const rows = someFailed ? `${current.failed_rows} of ${current.total_rows} rows failed, and` : `every row was delivered, but`;

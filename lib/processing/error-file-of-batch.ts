@@ -2,6 +2,7 @@ import path from 'node:path';
 import { createErrorFileWriter, errorFileName, parseStoredOriginal, type CsvOptions, type ErrorFileRow } from '../csv';
 import { failedRowsOf, type ErrorPayloadRow, type Store } from '../store';
 import { parseIdempotencyKey } from '../lineage';
+import { createJsonlErrorFileWriter, ERROR_FILE_LINE_COLUMN, type JsonlErrorFileRow } from '../jsonl';
 
 /**
  * Writes `<name>.errors.csv` from the batch's open error payloads: the original columns, the origin row
@@ -25,6 +26,32 @@ export async function writeBatchErrorFile(
     await writer.abort();
     throw error;
   }
+}
+
+/**
+ * Writes `<name>.errors.jsonl` for a JSON Lines batch from its open error payloads: each row's own keys with
+ * their types, then bsync_row_number and bsync_error; a bad line as its text under bsync_line.
+ */
+export async function writeJsonlBatchErrorFile(store: Store, batchId: number, fileName: string, folder: string): Promise<string> {
+  const writer = createJsonlErrorFileWriter(path.join(folder, errorFileName(fileName)));
+  try {
+    for await (const failed of failedRowsOf(store, batchId)) await writer.write(toJsonlErrorFileRow(failed));
+    const { path: written } = await writer.close();
+    return written;
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+/** A failed JSON Lines row as a line of its error file: the row as read (types kept), or a bad line's text. */
+export function toJsonlErrorFileRow(errorPayload: ErrorPayloadRow): JsonlErrorFileRow {
+  const rowNumber = parseIdempotencyKey(errorPayload.idempotency_key)?.originRowNumber ?? errorPayload.row_number;
+  const error = errorPayload.error ?? '';
+  const record = parseStoredOriginal(errorPayload.original_payload)?.record ?? {};
+  const line = record[ERROR_FILE_LINE_COLUMN];
+  if (typeof line === 'string' && Object.keys(record).length === 1) return { rowNumber, line, error };
+  return { rowNumber, record, error };
 }
 
 /**

@@ -1,5 +1,8 @@
 import { ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, raggedRowReason, readCsvRows, rowOriginal, scanCsv, type CsvRow } from '../csv';
 import { idempotencyKey } from '../lineage';
+import type { BatchFileFormat } from '../store';
+import { readJsonlRows, scanJsonl, type JsonlRow } from '../jsonl';
+import { jsonlRowOf, jsonlSettings, type JsonlRowRead } from './jsonl-row';
 import { prepareRow } from './prepare-row';
 import type { ProcessorSettings } from './processor-settings';
 import { ReadAhead } from './read-ahead';
@@ -7,19 +10,38 @@ import { failedRow, unsendable, type RowWork } from './row-work';
 
 /** What a first pass over a batch file found: how many rows, which columns, whether it is a replay. */
 export interface BatchFileScan {
+  format: BatchFileFormat;
   rows: number;
   /** Every column of the header, the replay columns included: a row's field count is checked against it. */
   headerColumns: string[];
-  /** The columns of the rows as they were read at first (an error file also has bsync_row_number, bsync_error). */
+  /**
+   * The columns of the rows as they were read at first (an error file also has bsync_row_number, bsync_error).
+   * A JSON Lines file has no header: each row has its own keys, and this is empty.
+   */
   rowColumns: string[];
   /** An error file parked as a replay: each row carries its origin row number, which names its key. */
   replay: boolean;
 }
 
-/** Throws CsvFormatError for input that cannot be read at all (malformed, wrong header, empty). */
-export async function scanBatchFile(filePath: string, settings: ProcessorSettings): Promise<BatchFileScan> {
+/** How the batch file is to be read, and whether it is a replay of an earlier batch (it has a parent). */
+export interface BatchFileKind {
+  format: BatchFileFormat;
+  /** A JSON Lines file has no header to tell an error file by: a replay is a batch parked as one. */
+  replay: boolean;
+}
+
+/**
+ * Throws CsvFormatError (JsonlFormatError) for input that cannot be read at all (malformed, wrong header,
+ * empty). A bad line of a JSON Lines file is not thrown: it is that row's error.
+ */
+export async function scanBatchFile(filePath: string, settings: ProcessorSettings, kind: BatchFileKind = { format: 'csv', replay: false }): Promise<BatchFileScan> {
+  if (kind.format === 'jsonl') {
+    const scan = await scanJsonl(filePath);
+    return { format: 'jsonl', rows: scan.rows, headerColumns: [], rowColumns: [], replay: kind.replay };
+  }
   const scan = await scanCsv(filePath, settings.csv);
   return {
+    format: 'csv',
     rows: scan.rows,
     headerColumns: scan.columns,
     rowColumns: scan.columns.filter((column) => column !== ERROR_FILE_ROW_COLUMN && column !== ERROR_FILE_ERROR_COLUMN),
@@ -37,7 +59,17 @@ export function readFileRows(
   originBatchId: number,
   settings: ProcessorSettings,
   afterRow: number,
-): ReadAhead<CsvRow, RowWork> {
+  /** The batch being read; keys a replay row that does not say its origin row (JSON Lines). */
+  batchId = originBatchId,
+): ReadAhead<CsvRow, RowWork> | ReadAhead<JsonlRow, RowWork> {
+  if (scan.format === 'jsonl') {
+    const jsonl = jsonlSettings(settings);
+    return new ReadAhead(
+      readJsonlRows(filePath, {}, afterRow),
+      (row: JsonlRow) => prepareJsonlRow(row.rowNumber, jsonlRowOf(row, scan.replay), originBatchId, batchId, jsonl),
+      settings.concurrency,
+    );
+  }
   return new ReadAhead(
     readCsvRows(filePath, settings.csv, afterRow),
     (row: CsvRow) => {
@@ -53,12 +85,19 @@ export function readFileRows(
   );
 }
 
+/** A JSON Lines row: a bad line fails as a `read` error on its own; a record is validated as it is typed. */
+async function prepareJsonlRow(rowNumber: number, read: JsonlRowRead, originBatchId: number, batchId: number, settings: ProcessorSettings): Promise<RowWork> {
+  const key = 'unkeyed' in read && read.unkeyed ? idempotencyKey(batchId, rowNumber) : idempotencyKey(originBatchId, read.originRow);
+  if ('error' in read) return { rowNumber, key, original: read.original, result: unsendable(failedRow(rowNumber, null, read.original, key, 'read', read.error)) };
+  return prepareFileRow(rowNumber, undefined, read.original, read.record, key, settings);
+}
+
 /** Everything before sending: the row as read, the field count check, validation, mapping, path. */
 async function prepareFileRow(
   rowNumber: number,
   raggedReason: string | undefined,
   original: string,
-  record: Record<string, string>,
+  record: Record<string, unknown>,
   key: string,
   settings: ProcessorSettings,
 ): Promise<RowWork> {

@@ -1,4 +1,5 @@
 import { CsvFormatError } from '../csv';
+import { JsonlFormatError } from '../jsonl';
 import type { ApiClient } from '../delivery/api-client';
 import { describeError } from '../errors';
 import { idempotencyKey, originBatchId } from '../lineage';
@@ -87,10 +88,10 @@ class BatchRun {
     }
     let scan: BatchFileScan;
     try {
-      scan = await scanBatchFile(filePath, this.settings);
+      scan = await scanBatchFile(filePath, this.settings, { format: this.batch.format, replay: this.batch.parent_batch_id !== null });
     } catch (error) {
       // Unreadable input: nothing is sent, and the original stays where it is for a fix and a retry.
-      if (error instanceof CsvFormatError) return this.failed(error.message);
+      if (error instanceof CsvFormatError || error instanceof JsonlFormatError) return this.failed(error.message);
       throw error;
     }
     await this.startProcessing(scan.rows);
@@ -101,7 +102,7 @@ class BatchRun {
     const rowsInFlight = new TaskPool(this.settings.concurrency);
     this.report();
 
-    const rows = readFileRows(filePath, scan, origin, this.settings, this.batch.checkpoint_row);
+    const rows = readFileRows(filePath, scan, origin, this.settings, this.batch.checkpoint_row, this.batch.id);
     try {
       for (;;) {
         const work = await rows.next();
@@ -120,7 +121,7 @@ class BatchRun {
       await rowsInFlight.drain();
     }
     await this.writeWindow(windows, tracker);
-    return this.end(scan.rows, { filePath, rowColumns: scan.rowColumns });
+    return this.end(scan.rows, { filePath, rowColumns: scan.rowColumns, format: scan.format });
   }
 
   private async runPayload(): Promise<BatchSummary> {

@@ -2,7 +2,8 @@ import type { ApiClient } from '../delivery/api-client';
 import { deliver } from '../delivery/deliver';
 import { IDEMPOTENCY_HEADER } from '../lineage';
 import { describeError } from '../errors';
-import { settleErrorPayload, type ErrorPayloadRow, type Store } from '../store';
+import { getBatch, settleErrorPayload, type ErrorPayloadRow, type Store } from '../store';
+import { jsonlSettings } from './jsonl-row';
 import { fillPathTemplate } from './path-template';
 import { prepareRow } from './prepare-row';
 import type { ProcessorSettings } from './processor-settings';
@@ -25,10 +26,19 @@ export async function resendErrorPayload(context: ResendContext, errorPayload: E
   let requestPath: string;
   // A row that failed validation or mapping was never turned into a request: its payload, when an admin
   // corrected it, is the corrected row, which goes through the schema and the mapping like any row.
-  const unsentRow = errorPayload.error_kind === 'validation' || errorPayload.error_kind === 'mapping';
+  const unsentRow = errorPayload.error_kind === 'validation' || errorPayload.error_kind === 'mapping' || errorPayload.error_kind === 'read';
+  const corrected = parseObject(body);
+  if (errorPayload.error_kind === 'read' && !corrected) {
+    // A line that could not be read has no row to send (its original is only its text): only a correction does.
+    return settleErrorPayload(context.store, errorPayload.id, context.owner, {
+      delivered: false,
+      errorKind: 'read',
+      error: readErrorAgain(errorPayload.error),
+    });
+  }
   try {
     if (body === null || unsentRow) {
-      const prepared = await prepareRow((unsentRow && parseObject(body)) || original, settings);
+      const prepared = await prepareRow((unsentRow && corrected) || original, await rowSettingsOf(context.store, errorPayload, settings));
       if (!prepared.ok) {
         return settleErrorPayload(context.store, errorPayload.id, context.owner, {
           delivered: false,
@@ -76,4 +86,19 @@ function parseObject(text: string | null): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+const CORRECT_FIRST = '; correct the row before sending it again';
+
+/** The read error kept as it was, said once however often the row is sent again uncorrected. */
+function readErrorAgain(error: string | null): string {
+  const reason = error ?? 'the line could not be read';
+  return reason.endsWith(CORRECT_FIRST) ? reason : `${reason}${CORRECT_FIRST}`;
+}
+
+/** A row of a JSON Lines batch is validated with its types as they are, as it was when its batch ran. */
+async function rowSettingsOf(store: Store, errorPayload: ErrorPayloadRow, settings: ProcessorSettings): Promise<ProcessorSettings> {
+  if (!settings.rowSchema) return settings;
+  const batch = await getBatch(store, errorPayload.batch_id);
+  return batch.format === 'jsonl' ? jsonlSettings(settings) : settings;
 }

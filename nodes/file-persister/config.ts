@@ -31,7 +31,7 @@ export const DEFAULTS = {
   inbound: 'inbound',
   processing: 'processing',
   duplicates: 'duplicates',
-  pattern: '*.csv',
+  pattern: '*.csv,*.jsonl,*.ndjson',
   groupType: 'default',
 } as const;
 
