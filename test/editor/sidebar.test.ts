@@ -32,6 +32,14 @@ describe('the batch sync sidebar of `npm start`', { skip, timeout: 300_000 }, ()
   function database() {
     return new Database(red.databaseFile, { readonly: true, fileMustExist: true });
   }
+  function newestSampleBatch(): Record<string, any> | undefined {
+    const db = database();
+    try {
+      return db.prepare("SELECT * FROM bsync_batch WHERE group_type = 'employee-bank-connections' ORDER BY id DESC LIMIT 1").get() as Record<string, any> | undefined;
+    } finally {
+      db.close();
+    }
+  }
   function batchRow(id: number): Record<string, any> {
     const db = database();
     try {
@@ -175,18 +183,20 @@ describe('the batch sync sidebar of `npm start`', { skip, timeout: 300_000 }, ()
       const seen: unknown[] = ((window as any).bsyncProgressSeen = []);
       (window as any).RED.comms.subscribe('bsync/batch', (_topic: string, progress: unknown) => seen.push(progress));
     });
-    assert.equal(await page.locator('#bsync-batch-rows tr[data-batch-id="2"]').count(), 0);
+    const before = newestSampleBatch()?.id ?? 0;
     // The shipped flow's "drop another sample file" inject, as a click on its button would.
-    const dropped = await fetch(`${red.base}/inject/3c79517848bfd58a`, { method: 'POST' });
-    assert.equal(dropped.status, 200);
-    await waitFor('batch 2 settled', () => (['PROCESSED', 'FAILED'].includes(batchRow(2)?.status) ? true : undefined), 60_000, () => red.log().slice(-3000));
-    const stored = batchRow(2);
-    const row = page.locator(`#bsync-batch-rows tr[data-batch-id="2"][data-status="${stored.status}"]`);
+    const droppedAnswer = await fetch(`${red.base}/inject/3c79517848bfd58a`, { method: 'POST' });
+    assert.equal(droppedAnswer.status, 200);
+    // The dropped file's batch: the newest of the bank connections (the Database sync tab parks its own).
+    const dropped2 = await waitFor('the dropped file parked', () => (newestSampleBatch()?.id > before ? newestSampleBatch()!.id : undefined), 60_000, () => red.log().slice(-3000));
+    await waitFor('the dropped batch settled', () => (['PROCESSED', 'FAILED'].includes(batchRow(dropped2)?.status) ? true : undefined), 60_000, () => red.log().slice(-3000));
+    const stored = batchRow(dropped2);
+    const row = page.locator(`#bsync-batch-rows tr[data-batch-id="${dropped2}"][data-status="${stored.status}"]`);
     await row.waitFor({ timeout: 10_000 });
     assert.equal((await row.locator('.bsync-counts').innerText()).trim(), `${stored.processed_rows}/${stored.total_rows}: ${stored.succeeded_rows} ok, ${stored.failed_rows} failed`);
     const seen = (await page.evaluate(() => (window as any).bsyncProgressSeen)) as { batchId: number; status?: string; storeId: string }[];
-    const last = seen.filter((progress) => progress.batchId === 2).pop();
-    assert.ok(last, 'progress of batch 2 came over comms');
+    const last = seen.filter((progress) => progress.batchId === dropped2).pop();
+    assert.ok(last, 'progress of the dropped batch came over comms');
     assert.equal(last!.status, stored.status);
   });
 
