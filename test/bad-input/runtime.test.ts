@@ -206,6 +206,7 @@ function describeOn(kind: DatabaseKind, skip: string | false): void {
       assert.equal(failure, undefined, `${what}: the editor answered`);
       assert.ok(worstMs < EDITOR_LATENCY_MS, `${what}: the editor answered within ${EDITOR_LATENCY_MS} ms (worst ${Math.round(worstMs)} ms)`);
       const peak = peakRssBytes(runtime);
+      reasons.push(`  (${what}: editor worst ${Math.round(worstMs)} ms, peak RSS ${Math.round(peak / 1048576)} MB)`);
       assert.ok(peak < PEAK_RSS_BYTES, `${what}: peak RSS ${Math.round(peak / 1048576)} MB`);
       assert.ok(!(await storeText(store)).includes(TOKEN), `${what}: the token is not in the database`);
       assert.ok(!runtime.log.includes(TOKEN), `${what}: the token is not in the log or the node outputs`);
@@ -328,6 +329,24 @@ function describeOn(kind: DatabaseKind, skip: string | false): void {
       assert.equal(requests.length, requestsBefore);
     });
     it('ragged rows: the rows fail whole, the good row is sent', () => dropCase('raggedRows', { status: 'FAILED', sent: [3], failedRows: 2 }));
+
+    it('a 250-character file name with a bad row: FAILED with its error file, not stuck PROCESSING', async () => {
+      const probe = new LatencyProbe(runtime.url);
+      const name = `${'payroll-bad-'.repeat(21)}`.slice(0, 246) + '.csv';
+      const content = `${HEADER}\n1001,NL91ABNA0417164300,ABNANL2A,001,1\nnot-a-number,NL91,ABNANL2A,001,1\n`;
+      fs.writeFileSync(path.join(outside, 'long.csv'), content);
+      fs.copyFileSync(path.join(outside, 'long.csv'), path.join(inbound, name));
+      const batch = await nextSettledBatch('a long name with a bad row');
+      reasons.push(`long name, bad row: batch ${batch.id} ${batch.status}: ${batch.error} (error file ${batch.error_file})`);
+      assert.equal(batch.status, 'FAILED');
+      assert.equal(batch.failed_rows, 1);
+      assert.deepEqual(sentFor(batch.id), [1]);
+      const errorFiles = filesUnder(runtime.dataDir).filter((file) => file.endsWith('.errors.csv') && path.basename(file).startsWith('payroll-bad-'));
+      assert.equal(errorFiles.length, 1, 'one error file, its name shortened to fit');
+      assert.ok(Buffer.byteLength(path.basename(errorFiles[0])) <= 255);
+      assertOriginalKept(createHash('sha256').update(content).digest('hex'), batch, 'a long name with a bad row');
+      await assertRuntimeHealthy(probe, 'a long name with a bad row');
+    });
 
     it('a downstream that echoes the token: the rows fail with the reason, the token is nowhere', async () => {
       const probe = new LatencyProbe(runtime.url);
