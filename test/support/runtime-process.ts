@@ -39,6 +39,12 @@ export class RuntimeProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The process id of the running Node-RED (to read its /proc/<pid>/status), undefined when it is not running. */
+  get pid(): number | undefined {
+    const child = this.child;
+    return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+  }
+
   static async start(options: RuntimeOptions): Promise<RuntimeProcess> {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-runtime-'));
     const userDir = path.join(root, 'node-red');
