@@ -1,5 +1,5 @@
 // kill -9 of the runtime, several times in one batch, with Node-RED in its own process: after each
-// restart the batch's lease runs out (6 s here), the dispatcher reclaims it (`lease-expired-reclaimed`)
+// restart the batch's lease runs out (5 s here), the dispatcher reclaims it (`lease-expired-reclaimed`)
 // and the processor resumes from the last checkpoint window. Expected: PROCESSED with exact counters,
 // every row accepted, and the re-sends per kill no more than the rows the checkpoint had not yet covered.
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { RuntimeProcess } from '../support/runtime-process';
 import { freshDatabaseConfig, mariaDbSkipReason, type DatabaseKind } from '../support/stores';
 
 const KILLS = LONG ? 10 : 5;
-const ROWS = LONG ? 5000 : 2000;
+const ROWS = LONG ? 5000 : 1500;
 /** Rows accepted after each (re)start before the next kill: the kill lands mid-batch, between windows. */
 const ROWS_BETWEEN_KILLS = Math.floor(ROWS / (KILLS + 2));
 const WINDOW_ROWS = 100;
@@ -27,14 +27,14 @@ function describeOn(kind: DatabaseKind, skip: string | false): void {
   describe(`kill -9 ×${KILLS} in one batch (${kind})`, { skip, timeout: 240_000 }, () => {
     let api: RecordingApi;
     before(async () => {
-      api = await RecordingApi.start(20);
+      api = await RecordingApi.start(5);
     });
     after(() => api?.stop());
 
     it('ends PROCESSED and exact; each kill re-sends at most the unsettled window, with the original keys', async () => {
       const config = await freshDatabaseConfig(kind);
       const store = await openStore(config);
-      const { flows, credentials } = reliabilityFlow({ config, apiUrl: api.url, leaseSeconds: 6, windowRows: WINDOW_ROWS });
+      const { flows, credentials } = reliabilityFlow({ config, apiUrl: api.url, leaseSeconds: 5, windowRows: WINDOW_ROWS });
       const runtime = await RuntimeProcess.start({ flows, credentials });
       const killedAt: number[] = [];
       try {
