@@ -15,7 +15,7 @@ import { freshDatabaseConfig } from '../support/stores';
 
 const ROWS = LONG ? 2000 : 200;
 
-/** A fixed sequence rather than Math.random, so a failing run can be replayed as it happened. */
+/** A fixed sequence of answers rather than Math.random: each run meets the same mix (which row gets which answer still depends on timing). */
 function seededRandom(seed: number): () => number {
   let state = seed;
   return () => {
