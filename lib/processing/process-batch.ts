@@ -14,7 +14,8 @@ import type { BatchSummary, ProcessorSettings, Progress } from './processor-sett
 import { RowSender } from './row-sender';
 import { failedRow, unsendable } from './row-work';
 import { RunStop } from './run-stop';
-import { settleWindow, type WindowContext } from './settle-window';
+import type { WindowContext } from './settle-window';
+import { settleWindowRetrying } from './settle-window-retrying';
 import { TaskPool } from './task-pool';
 
 export interface ProcessorContext {
@@ -202,7 +203,12 @@ class BatchRun {
     if (window.processed === 0) return;
     const now = Date.now();
     try {
-      this.batch = await settleWindow(windows, this.batch, window, now);
+      this.batch = await settleWindowRetrying(windows, this.batch, window, {
+        firstWaitMs: 250,
+        maxWaitMs: 2000,
+        giveUpAfterMs: this.settings.leaseMs,
+        stopping: () => this.stop.stopped,
+      });
     } catch (error) {
       if (error instanceof LeaseLostError) {
         this.lease.markLost();

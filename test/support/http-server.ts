@@ -46,6 +46,8 @@ export interface TestServerOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** The answer to requests nothing else answers. Default: 200 with `{}`. */
   respond?: Responder;
+  /** Listen on this port (to start a server again where a stopped one was); a free one by default. */
+  port?: number;
 }
 
 interface Route {
@@ -80,7 +82,7 @@ export class TestHttpServer {
     const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }) : http.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
     const instance = new TestHttpServer(server, `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`, options.respond);
