@@ -192,7 +192,7 @@ async function settledWithin(running: Set<Promise<unknown>>, timeoutMs: number):
  * The one error path of our flow nodes: the reason on the node status and the whole error to
  * `done(err)`, so a Catch node gets it with the message that caused it.
  */
-export function failMessage(node: Node, done: (error?: Error) => void, error: unknown, msg?: NodeMessage): void {
+function failMessage(node: Node, done: (error?: Error) => void, error: unknown, msg?: NodeMessage): void {
   const reason = describeError(error);
   // A refusal the node already showed in its own words (a duplicate file: yellow, not red) keeps that status.
   if (!(error as { statusShown?: boolean } | undefined)?.statusShown) showStatus(node, 'error', reason);

@@ -3,9 +3,7 @@ export { parkRequest, type ParkRequest, type ParkingRules } from './park-request
 export { batchFilterOf } from './batch-filter';
 export { getBatchDetail, type BatchDetail } from './batch-detail';
 export { compileGroupPattern, groupFromFileName, type GroupFromName } from './group-pattern';
-export { resolveGroup, type Group, type GroupRules, type GroupOverrides } from './resolve-group';
-export { payloadContent, sniffContentType, type PayloadContent } from './payload-content';
-export { asFileReference, locationOf, type FileReference } from './file-reference';
+export { sniffContentType } from './payload-content';
+export type { FileReference } from './file-reference';
 export { DuplicateBatchError, type DuplicateLocation } from './duplicate-batch-error';
-export { setAsideDuplicate } from './set-aside-duplicate';
-export { parkedBatchView, groupLabel, type ParkedBatchView } from './batch-view';
+export { groupLabel } from './batch-view';
