@@ -71,7 +71,9 @@ export function registerFlowNode<Def extends NodeDef, Config>(RED: NodeAPI, spec
     const cancelled = new AbortController();
     const running = new Set<Promise<unknown>>();
     const release: Array<() => void> = [];
-    const text = (key: string, params?: TextParams) => catalogText(RED, key.startsWith('common.') ? key : `${spec.type}.${key}`, params);
+    // A ConfigError names its text with the node's prefix (`row-processor.errors.lease`); statuses without it.
+    const text = (key: string, params?: TextParams) =>
+      catalogText(RED, key.startsWith('common.') || key.startsWith(`${spec.type}.`) ? key : `${spec.type}.${key}`, params);
 
     const track = <T>(work: Promise<T>): Promise<T> => {
       running.add(work);
