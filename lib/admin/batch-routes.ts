@@ -1,6 +1,6 @@
 import { replayFailedRows } from '../corrections';
 import { InvalidRequestError } from '../errors';
-import { batchFilterOf } from '../parking/admin-request';
+import { batchFilterOf } from '../parking/batch-filter';
 import { fixStatistics, cancelBatch, getBatch, listBatches, listEvents, retryBatch } from '../store';
 import { getBatchLineage } from '../store/batches/batch-lineage';
 import { ok, type AdminRoute } from './admin-route';

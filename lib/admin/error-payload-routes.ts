@@ -1,5 +1,5 @@
 import { correctPayload } from '../corrections';
-import { listFilterOf, selectionOf } from '../corrections/error-payload-request';
+import { errorPayloadFilterOf, errorPayloadSelectionOf } from '../corrections/error-payload-filter';
 import { InvalidRequestError } from '../errors';
 import { discardErrorPayload, getBatch, getErrorPayloadDetail, listErrorPayloads, markErrorPayloadReady, markErrorPayloadsReady } from '../store';
 import { discardErrorPayloads } from '../store/error-payloads/discard-error-payloads';
@@ -29,7 +29,7 @@ export const errorPayloadRoutes: AdminRoute[] = [
     path: 'error-payloads',
     permission: 'bsync.read',
     async handle(request, { store }) {
-      const page = await listErrorPayloads(store, listFilterOf(queryFields(request.query, LIST_FILTERS)));
+      const page = await listErrorPayloads(store, errorPayloadFilterOf(queryFields(request.query, LIST_FILTERS)));
       return ok({ errorPayloads: page.errorPayloads.map(errorPayloadView), total: page.total, limit: page.limit, offset: page.offset });
     },
   },
@@ -72,7 +72,7 @@ export const errorPayloadRoutes: AdminRoute[] = [
     async handle(request, { store }) {
       const fields = onlyFields(bodyFields(request.body, 'marking READY in bulk', false), 'marking READY in bulk', [...SELECTION, 'reason']);
       const reason = optionalText(fields, 'reason', MAX_REASON_LENGTH);
-      const result = await markErrorPayloadsReady(store, { filter: selectionOf(fields), actor: request.actor, reason });
+      const result = await markErrorPayloadsReady(store, { filter: errorPayloadSelectionOf(fields), actor: request.actor, reason });
       return ok({ count: result.count, ids: result.ids });
     },
   },
@@ -84,7 +84,7 @@ export const errorPayloadRoutes: AdminRoute[] = [
       const fields = onlyFields(bodyFields(request.body, 'discarding in bulk', false), 'discarding in bulk', [...SELECTION, 'reason']);
       const reason = optionalText(fields, 'reason', MAX_REASON_LENGTH);
       if (!reason) throw new InvalidRequestError('discarding in bulk needs a "reason": it is what an auditor asks first');
-      const result = await discardErrorPayloads(store, { filter: selectionOf(fields), reason, actor: request.actor });
+      const result = await discardErrorPayloads(store, { filter: errorPayloadSelectionOf(fields), reason, actor: request.actor });
       return ok({ count: result.count, ids: result.ids });
     },
   },

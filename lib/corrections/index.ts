@@ -1,5 +1,5 @@
 // Corrections: an admin's work on failed rows: correct, resend, discard, replay, export.
-export { runErrorPayloadAction, type ErrorPayloadAction, type ErrorPayloadActionRequest, type ErrorPayloadActionResult } from './error-payload-actions';
+export { errorPayloadFilterOf, errorPayloadSelectionOf, positiveId, type ErrorPayloadSelection } from './error-payload-filter';
 export { correctPayload, type CorrectionRequest } from './correct-payload';
 export { CorrectionRefusedError } from './correction-refused-error';
 export { replayFailedRows, type ReplayRequest, type Replay } from './replay-failed-rows';

@@ -8,10 +8,8 @@ export {
   errorFileLine,
   ERROR_FILE_ROW_COLUMN,
   ERROR_FILE_ERROR_COLUMN,
-  ERROR_FILE_QUOTED_COLUMN,
   type ErrorFileWriter,
   type ErrorFileRow,
 } from './error-file';
-export { quoteFormula, unquoteFormula, FORMULA_QUOTE } from './format-line';
-export { rowOriginal, raggedRowReason, raggedOriginalReason, parseStoredOriginal, RAGGED_FIELDS_KEY, RAGGED_COLUMNS_KEY, type StoredOriginal } from './row-original';
-export { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_ROW_BYTES } from './csv-options';
+export { rowOriginal, raggedRowReason, raggedOriginalReason, parseStoredOriginal, type StoredOriginal } from './row-original';
+export { DEFAULT_MAX_COLUMNS } from './csv-options';

@@ -1,7 +1,7 @@
 import type { NodeAPI } from 'node-red';
 
 /** The comms topic the batch sync sidebar listens on for live progress. */
-export const BATCH_PROGRESS_TOPIC = 'bsync/batch';
+const BATCH_PROGRESS_TOPIC = 'bsync/batch';
 
 export interface BatchProgressEvent {
   /** The batch-store config node the batch is in: the sidebar shows only its selected store's batches. */

@@ -52,11 +52,11 @@ interface HttpProxyNode extends Node<{ username?: string; password?: string }> {
   noproxy?: string[];
 }
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
-export const DEFAULT_CONNECTIONS = 10;
-export const DEFAULT_API_KEY_HEADER = 'X-API-Key';
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_CONNECTIONS = 10;
+const DEFAULT_API_KEY_HEADER = 'X-API-Key';
 
-export function endpointConfig(RED: NodeAPI, def: ApiEndpointDef, credentials: ApiEndpointCredentials): EndpointConfig {
+function endpointConfig(RED: NodeAPI, def: ApiEndpointDef, credentials: ApiEndpointCredentials): EndpointConfig {
   return {
     baseUrl: (def.baseUrl ?? '').trim(),
     auth: endpointAuth(def, credentials),
@@ -86,7 +86,7 @@ export function proxySettings(RED: NodeAPI, proxyId: string | undefined, env: No
   };
 }
 
-export function endpointAuth(def: ApiEndpointDef, credentials: ApiEndpointCredentials): EndpointAuth {
+function endpointAuth(def: ApiEndpointDef, credentials: ApiEndpointCredentials): EndpointAuth {
   switch (def.authType ?? 'none') {
     case 'none':
       return { type: 'none' };
@@ -110,7 +110,7 @@ export function endpointAuth(def: ApiEndpointDef, credentials: ApiEndpointCreden
   }
 }
 
-export function parseExtraHeaders(text: string | undefined): Record<string, string> {
+function parseExtraHeaders(text: string | undefined): Record<string, string> {
   if (!text?.trim()) return {};
   let parsed: unknown;
   try {

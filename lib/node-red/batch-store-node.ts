@@ -34,7 +34,7 @@ interface TlsConfigNode extends Node {
   addTLSOptions(options: Record<string, unknown>): void;
 }
 
-export const DEFAULT_SQLITE_FILE = 'bsync.sqlite';
+const DEFAULT_SQLITE_FILE = 'bsync.sqlite';
 
 export function storeConfig(RED: NodeAPI, def: BatchStoreDef, credentials: BatchStoreCredentials): StoreConfig {
   const tablePrefix = def.tablePrefix?.trim() || undefined;

@@ -7,7 +7,7 @@ const PACKAGE_NAME: string = require('../../../package.json').name;
  * of range) live in the batch-store catalog under `common`; a node reaches them through that node set's
  * i18n namespace, as core nodes reach `node-red:common.*`.
  */
-export const COMMON_NAMESPACE = `${PACKAGE_NAME}/batch-store`;
+const COMMON_NAMESPACE = `${PACKAGE_NAME}/batch-store`;
 
 export type TextParams = Record<string, string | number>;
 

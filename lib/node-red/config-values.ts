@@ -8,7 +8,7 @@ import type { NumberRule } from './field-rules';
  * within the rule, or a ConfigError naming the field, the range and what was given. Never a clamp or a
  * silent default for a value the user did type.
  */
-export function readNumber(field: string, value: unknown, rule: NumberRule): number {
+function readNumber(field: string, value: unknown, rule: NumberRule): number {
   const text = value === undefined || value === null ? '' : String(value).trim();
   if (text === '') return rule.default;
   const number = Number(text);

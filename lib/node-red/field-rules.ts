@@ -19,6 +19,8 @@ export const ROW_PROCESSOR_RULES = {
   maxDelayMs: rule(30_000, 0, 3_600_000),
   breakerThreshold: rule(10, 1, 100_000),
   errorRetryDelay: rule(60, 0, 86_400, false),
+  // At least 5 s: above twice the 2 s checkpoint interval, so the dialog's range check also keeps the
+  // runtime's lease rule (nodes/row-processor/settings.ts), which the editor cannot see.
   leaseTime: rule(300, 5, 86_400, false),
   windowRows: rule(1000, 1, 1_000_000),
 } satisfies Record<string, NumberRule>;

@@ -71,7 +71,9 @@ export function registerFlowNode<Def extends NodeDef, Config>(RED: NodeAPI, spec
     const cancelled = new AbortController();
     const running = new Set<Promise<unknown>>();
     const release: Array<() => void> = [];
-    const text = (key: string, params?: TextParams) => catalogText(RED, key.startsWith('common.') ? key : `${spec.type}.${key}`, params);
+    // A ConfigError names its text with the node's prefix (`row-processor.errors.lease`); statuses without it.
+    const text = (key: string, params?: TextParams) =>
+      catalogText(RED, key.startsWith('common.') || key.startsWith(`${spec.type}.`) ? key : `${spec.type}.${key}`, params);
 
     const track = <T>(work: Promise<T>): Promise<T> => {
       running.add(work);
@@ -192,7 +194,7 @@ async function settledWithin(running: Set<Promise<unknown>>, timeoutMs: number):
  * The one error path of our flow nodes: the reason on the node status and the whole error to
  * `done(err)`, so a Catch node gets it with the message that caused it.
  */
-export function failMessage(node: Node, done: (error?: Error) => void, error: unknown, msg?: NodeMessage): void {
+function failMessage(node: Node, done: (error?: Error) => void, error: unknown, msg?: NodeMessage): void {
   const reason = describeError(error);
   // A refusal the node already showed in its own words (a duplicate file: yellow, not red) keeps that status.
   if (!(error as { statusShown?: boolean } | undefined)?.statusShown) showStatus(node, 'error', reason);

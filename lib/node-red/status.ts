@@ -19,10 +19,6 @@ export function showStatus(node: Node, level: StatusLevel, text: string): void {
   node.status({ ...LOOK[level], text: short });
 }
 
-export function clearStatus(node: Node): void {
-  node.status({});
-}
-
 /**
  * A status that changes often (progress of a batch) is shown at most once per interval; the last value
  * always ends up on the canvas.

@@ -1,10 +1,9 @@
-// The parking lot: parks what arrives as a batch, and answers an admin's questions and actions about batches.
+// The parking lot: parks what arrives as a batch, and the typed reads an admin's questions about batches need.
 export { parkRequest, type ParkRequest, type ParkingRules } from './park-request';
-export { runAdminAction, type AdminAction, type AdminRequest, type AdminResult, type BatchDetail } from './admin-actions';
+export { batchFilterOf } from './batch-filter';
+export { getBatchDetail, type BatchDetail } from './batch-detail';
 export { compileGroupPattern, groupFromFileName, type GroupFromName } from './group-pattern';
-export { resolveGroup, type Group, type GroupRules, type GroupOverrides } from './resolve-group';
-export { payloadContent, sniffContentType, type PayloadContent } from './payload-content';
-export { asFileReference, locationOf, type FileReference } from './file-reference';
+export { sniffContentType } from './payload-content';
+export type { FileReference } from './file-reference';
 export { DuplicateBatchError, type DuplicateLocation } from './duplicate-batch-error';
-export { setAsideDuplicate } from './set-aside-duplicate';
-export { parkedBatchView, groupLabel, type ParkedBatchView } from './batch-view';
+export { groupLabel } from './batch-view';

@@ -1,9 +1,10 @@
 import type { NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { runErrorPayloadAction, type CsvFormat, type ErrorPayloadActionResult } from '../../lib/corrections';
+import type { CsvFormat } from '../../lib/corrections';
 import { csvDownloadHeaders, registerBatchFolder } from '../../lib/files';
 import { batchView, errorPayloadView, eventView } from '../../lib/messages';
 import { resolveFolder } from '../../lib/node-red/config-values';
 import { registerFlowNode, type FlowNodeContext, type Send } from '../../lib/node-red/flow-node';
+import { runErrorPayloadAction, type ErrorPayloadActionResult } from './actions';
 
 interface ErrorPayloadDef extends NodeDef {
   store: string;

@@ -3,7 +3,8 @@ import { batchView, eventView, TOPICS } from '../../lib/messages';
 import { readNumbers } from '../../lib/node-red/config-values';
 import { PARKING_LOT_RULES } from '../../lib/node-red/field-rules';
 import { registerFlowNode, type FlowNodeContext, type Send } from '../../lib/node-red/flow-node';
-import { compileGroupPattern, groupLabel, parkRequest, runAdminAction, type AdminResult, type ParkingRules } from '../../lib/parking';
+import { compileGroupPattern, groupLabel, parkRequest, type ParkingRules } from '../../lib/parking';
+import { runAdminAction, type AdminResult } from './actions';
 import type { NodeDef } from 'node-red';
 
 interface ParkingLotDef extends NodeDef {

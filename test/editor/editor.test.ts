@@ -343,6 +343,68 @@ describe('the editor of `npm start`', { skip, timeout: 240_000 }, () => {
     await closeNode();
   });
 
+  test('the edit dialogs refuse the numbers the runtime refuses, with the runtime\'s reason', async () => {
+    const invalid = (field: string) => page.evaluate((f) => document.querySelector(`#node-input-${f}`)!.classList.contains('input-error'), field);
+    const enter = async (field: string, value: string) => {
+      await page.fill(`#node-input-${field}`, value);
+      await page.locator(`#node-input-${field}`).dispatchEvent('change');
+    };
+    // The reason the dialog shows (its tooltip) is what the field's validator returns for what the dialog holds.
+    const reason = (nodeId: string, field: string) =>
+      page.evaluate(
+        ({ id, f }) => {
+          const RED = (window as any).RED;
+          const node = RED.nodes.node(id);
+          const answer = node._def.defaults[f].validate.call(node, (window as any).$(`#node-input-${f}`).val(), {});
+          return answer === true ? true : String(answer);
+        },
+        { id: nodeId, f: field },
+      );
+    const check = async (nodeId: string, cases: ReadonlyArray<readonly [string, string, RegExp | true]>) => {
+      for (const [field, value, expected] of cases) {
+        await enter(field, value);
+        assert.equal(await invalid(field), expected !== true, `${field} ${JSON.stringify(value)} ${expected === true ? 'accepted' : 'refused'}`);
+        if (expected === true) assert.equal(await reason(nodeId, field), true);
+        else assert.match(String(await reason(nodeId, field)), expected);
+      }
+    };
+
+    const processor = await openNode('row-processor');
+    await check(processor, [
+      ['maxAttempts', '0', /^maxAttempts must be a whole number from 1 to 100, got "0"$/],
+      ['maxAttempts', '', true],
+      ['baseDelayMs', '-1', /^baseDelayMs must be a whole number from 0 to 3600000, got "-1"$/],
+      ['baseDelayMs', '250', true],
+      ['concurrency', '0', /^concurrency must be a whole number from 1 to 256, got "0"$/],
+      ['concurrency', '2.5', /^concurrency must be a whole number from 1 to 256, got "2.5"$/],
+      ['concurrency', '8', true],
+      ['leaseTime', '3', /^leaseTime must be a number from 5 to 86400, got "3"$/],
+      ['leaseTime', '7.5', true],
+      ['maxDelayMs', '100', /^the longest backoff \(100 ms\) is shorter than the first \(250 ms\)$/],
+    ]);
+    // The longest backoff is judged again when the first changes.
+    await enter('baseDelayMs', '50');
+    assert.equal(await invalid('maxDelayMs'), false, 'a first backoff below the longest makes the longest valid again');
+    await closeNode();
+
+    await check(await openNode('scheduled-dispatcher'), [
+      ['fetchSize', '0', /^fetchSize must be a whole number from 1 to 10000, got "0"$/],
+      ['leaseSeconds', '4', /^leaseSeconds must be a whole number from 5 to 86400, got "4"$/],
+      ['fetchSize', '', true],
+    ]);
+    await closeNode();
+    await check(await openNode('file-persister'), [
+      ['pollInterval', '-1', /^pollInterval must be a number from 0 to 86400, got "-1"$/],
+      ['pollInterval', '0.5', true],
+    ]);
+    await closeNode();
+    await check(await openNode('parking-lot'), [
+      ['priority', '1.5', /^priority must be a whole number from -1000000 to 1000000, got "1.5"$/],
+      ['parkingMinutes', '', true],
+    ]);
+    await closeNode();
+  });
+
   test('the sample batch goes through the shipped flow; screenshot of it for the README', async () => {
     // The sample file prepare-demo placed: parked, dispatched, processed, its bad rows kept.
     const status = await waitFor(

@@ -97,6 +97,32 @@ describe('row-processor node', () => {
     assert.match(String((await caught).error?.message), /invalid configuration/);
   });
 
+  // Issue 11: a setting that cannot work is refused with its reason, never clamped to one that can.
+  for (const [field, value, reason] of [
+    ['maxAttempts', '0', /maxAttempts must be a whole number from 1 to 100, got "0"/],
+    ['baseDelayMs', '-1', /baseDelayMs must be a whole number from 0 to 3600000, got "-1"/],
+    ['concurrency', '0', /concurrency must be a whole number from 1 to 256, got "0"/],
+    ['leaseTime', '3', /leaseTime must be a number from 5 to 86400, got "3"/],
+    ['maxDelayMs', '5', /the longest backoff \(5 ms\) is shorter than the first \(10 ms\)/],
+  ] as const) {
+    it(`deployed with ${field} ${value}, shows why on the status and processes nothing`, async () => {
+      await load({ [field]: value });
+      const status = lastStatus(helper.getNode('processor') as never);
+      assert.equal(status.fill, 'red');
+      writeCsv(folders, `refused-${field}.csv`, [HEADER, employeeRow(1)]);
+      const batch = await parkAndClaim(store, folders, `refused-${field}.csv`, 'runtime-node');
+      const caught = next('caught');
+      helper.getNode('processor').receive({ topic: 'batch', payload: batch, lease: { owner: 'runtime-node', until: batch.lease_until } } as never);
+      const refusal = String((await caught).error?.message);
+      assert.match(refusal, reason);
+      // The status is the same text, cut to fit under the node.
+      assert.ok(String(status.text).length > 30 && refusal.includes(String(status.text).replace(/…$/, '')), `status "${status.text}" shows "${refusal}"`);
+      const after = await getBatch(store, batch.id);
+      assert.deepEqual([after.status, after.checkpoint_row], [batch.status, batch.checkpoint_row], 'the batch is left as it was claimed');
+      assert.equal(server.requests.length, 0, 'nothing was sent');
+    });
+  }
+
   it('on redeploy stops sending, writes the checkpoint and re-parks the batch as ERROR_RETRY', async () => {
     await load({ concurrency: '1' });
     server.respond(() => ({ status: 200, body: {}, delayMs: 30 }));

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { InvalidRequestError, InvalidTransitionError, NotFoundError } from '../../../lib/errors';
-import { parkRequest, runAdminAction, type BatchDetail } from '../../../lib/parking';
+import { parkRequest } from '../../../lib/parking';
+import { runAdminAction, type BatchDetail } from '../../../nodes/parking-lot/actions';
 import { changeBatchStatus, getBatch, listEvents, type BatchCounts, type BatchPage, type BatchRow, type Store } from '../../../lib/store';
 import { describeEachDatabase, openTestStore } from '../../support/stores';
 

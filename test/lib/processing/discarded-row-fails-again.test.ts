@@ -2,7 +2,7 @@
 // batch is replayed from the original file keeps its DISCARDED payload, unchanged.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { runErrorPayloadAction } from '../../../lib/corrections';
+import { runErrorPayloadAction } from '../../../nodes/error-payload/actions';
 import { ApiClient } from '../../../lib/delivery';
 import { processBatch } from '../../../lib/processing';
 import { claimBatches, discardErrorPayload, getBatch, listEvents, openStore, type Store } from '../../../lib/store';
