@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import { after, before, it } from 'node:test';
 import { replayFailedRows } from '../../../lib/corrections';
 import { ApiClient } from '../../../lib/delivery';
-import { processBatch } from '../../../lib/processing';
-import { claimBatches, claimErrorPayloads, getBatch, listErrorPayloads, listEvents, openStore, type Store } from '../../../lib/store';
+import { processBatch, resendErrorPayload } from '../../../lib/processing';
+import { claimBatches, claimErrorPayloads, discardErrorPayload, fixStatistics, getBatch, listErrorPayloads, listEvents, markErrorPayloadReady, openStore, type Store } from '../../../lib/store';
 import { HEADER, employeeRow, makeFolders, parkAndClaim, settingsFor, writeCsv, type Folders } from '../../support/batch-fixture';
 import { TestHttpServer } from '../../support/http-server';
 import { describeEachDatabase, freshDatabaseConfig } from '../../support/stores';
@@ -51,6 +51,7 @@ describeEachDatabase('one open item per failed row across replays', (kind) => {
     (await listErrorPayloads(store, { batchId, limit: 100 })).errorPayloads.map((row) => [row.row_number, row.status, row.lease_owner]);
 
   it('lists each failed row once after a replay, and settles the held copies when a second replay delivers them', async () => {
+    server.requests.length = 0;
     writeCsv(folders, 'payroll.csv', [HEADER, ...[1, 2, 3, 4, 5, 6].map(employeeRow)]);
     refused = new Set([1002, 1004, 1006]);
     const parent = await parkAndClaim(store, folders, 'payroll.csv');
@@ -97,5 +98,40 @@ describeEachDatabase('one open item per failed row across replays', (kind) => {
     assert.equal((await getBatch(store, replay.batch.id)).status, 'PROCESSED');
     const employees = server.requests.map((request) => request.path);
     assert.equal(employees.filter((p) => p.startsWith('/employees/1004/')).length, 3, 'sent once per run, never twice in one');
+  });
+
+  it("settles the held copies by the replay's own payloads: a resend that delivers resolves, a discard discards", async () => {
+    server.requests.length = 0;
+    writeCsv(folders, 'billing.csv', [HEADER, ...[1, 2, 3, 4].map(employeeRow)]);
+    refused = new Set([1001, 1003]);
+    const parent = await parkAndClaim(store, folders, 'billing.csv');
+    await processBatch({ store, client, owner: OWNER, signal: new AbortController().signal }, parent, settingsFor(folders));
+    const { replay, summary } = await runReplayOf(parent.id);
+    assert.deepEqual([summary.status, summary.failedRows], ['FAILED', 2]);
+    const [row1, row3] = (await listErrorPayloads(store, { batchId: replay.batch.id, limit: 10 })).errorPayloads;
+    assert.deepEqual([row1.status, row3.status], ['NEW', 'NEW']);
+
+    refused = new Set();
+    await markErrorPayloadReady(store, { id: row1.id, actor: 'admin' });
+    const [claimed] = await claimErrorPayloads(store, { owner: OWNER, leaseMs: 60_000, limit: 5, groupId: 'billing.csv' });
+    assert.equal(claimed?.id, row1.id, "only the replay's payload is claimed, never the parent's held copy");
+    const resent = await resendErrorPayload({ store, client, owner: OWNER }, claimed, settingsFor(folders));
+    assert.equal(resent.status, 'RESOLVED');
+    assert.deepEqual(await statusesOf(parent.id), [
+      [1, 'RESOLVED', null],
+      [3, 'RESUBMITTED', null],
+    ]);
+    assert.equal((await getBatch(store, parent.id)).status, 'FAILED');
+
+    await discardErrorPayload(store, { id: row3.id, actor: 'admin', reason: 'customer closed' });
+    assert.deepEqual(await statusesOf(parent.id), [
+      [1, 'RESOLVED', null],
+      [3, 'DISCARDED', null],
+    ]);
+    assert.equal((await getBatch(store, parent.id)).status, 'PROCESSED');
+    assert.equal((await getBatch(store, replay.batch.id)).status, 'PROCESSED');
+    const statistics = (await fixStatistics(store, [parent.id])).get(parent.id)!;
+    assert.deepEqual([statistics.failed, statistics.open, statistics.resolved, statistics.discarded, statistics.settledThroughLineage], [2, 0, 1, 1, 2]);
+    assert.equal(server.requests.filter((request) => request.path.startsWith('/employees/1003/')).length, 2, 'a discarded row is not sent again');
   });
 });
