@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import type { Knex } from 'knex';
 import path from 'node:path';
 import { createErrorFileWriter } from '../csv';
 import { createJsonlErrorFileWriter } from '../jsonl';
@@ -14,6 +15,10 @@ import type { CsvFormat } from './export-failed-rows';
 import { columnsOfOpenRows, openFailedRows, toErrorFileRow } from './open-failed-rows';
 import { assertNoActiveReplay, assertReplayable } from './replayable-batch';
 import { replayFileName } from '../lineage';
+import { moveErrorPayloads, type ErrorPayloadState } from '../store/error-payloads/error-payload-transitions';
+import type { EventAction } from '../store/tables';
+
+const HELD_BY_REPLAY = 'held-by-replay' satisfies EventAction;
 
 export interface ReplayRequest {
   batchId: number;
@@ -38,6 +43,8 @@ export interface Replay {
  * columns, bsync_row_number, bsync_error), written into the processing folder under a name of its own, so
  * the batch's error file stays as it was. The row-processor reads the origin row numbers from it, so every
  * row keeps its idempotency key, and a row delivered by the replay is resolved in the parent batch too.
+ * The written error payloads move NEW → RESUBMITTED, held by the replay (no lease, so no dispatcher claims
+ * them): the replay's outcome is the row's one open item, and settles them (settleSameRowElsewhere).
  */
 export async function replayFailedRows(store: Store, request: ReplayRequest): Promise<Replay> {
   const now = request.now ?? Date.now();
@@ -67,6 +74,7 @@ export async function replayFailedRows(store: Store, request: ReplayRequest): Pr
         actor: request.actor,
         now,
       });
+      await holdWrittenPayloads(store, trx, written.payloads, batch, request.actor, now);
       await recordEvents(store, trx, [
         {
           entity: 'batch',
@@ -92,14 +100,66 @@ export async function replayFailedRows(store: Store, request: ReplayRequest): Pr
   }
 }
 
+/**
+ * The parent's error payloads of the rows just written into the replay file: NEW → RESUBMITTED, held by
+ * the replay. One that changed since the file was written (marked READY, discarded, resolved) would be
+ * sent twice or against an admin's decision, so the replay is refused and its file removed.
+ */
+async function holdWrittenPayloads(
+  store: Store,
+  trx: Knex.Transaction,
+  payloads: readonly ErrorPayloadState[],
+  replay: BatchRow,
+  actor: string,
+  now: number,
+): Promise<void> {
+  const ids = payloads.map((payload) => payload.id);
+  const current = new Map<number, ErrorPayloadState>();
+  for (let start = 0; start < ids.length; start += 500) {
+    const rows = (await forUpdate(
+      store,
+      trx(store.tables.errorPayload).select('id', 'batch_id', 'status').whereIn('id', ids.slice(start, start + 500)),
+    )) as ErrorPayloadState[];
+    for (const row of rows) current.set(Number(row.id), { id: Number(row.id), batch_id: Number(row.batch_id), status: row.status });
+  }
+  const changed = payloads.filter((payload) => current.get(payload.id)?.status !== 'NEW');
+  if (changed.length > 0) {
+    throw new InvalidRequestError(
+      `batch ${replay.parent_batch_id}: ${changed.length} failed rows changed while the replay file was written (error payload ${changed[0].id} is no longer NEW); replay again`,
+      { batchId: replay.parent_batch_id ?? undefined },
+    );
+  }
+  const held = payloads.map((payload) => current.get(payload.id)!);
+  await moveErrorPayloads(store, trx, held, 'RESUBMITTED', { status_time: now, lease_owner: null, lease_until: null });
+  await recordEvents(
+    store,
+    trx,
+    held.map((payload) => ({
+      entity: 'error_payload' as const,
+      entityId: payload.id,
+      batchId: payload.batch_id,
+      action: HELD_BY_REPLAY,
+      fromStatus: 'NEW',
+      toStatus: 'RESUBMITTED',
+      actor,
+      detail: { replayBatchId: replay.id, before: { status: 'NEW' }, after: { status: 'RESUBMITTED', replayBatchId: replay.id } },
+      at: now,
+    })),
+  );
+}
+
 /** Writes the file under a hidden name, then moves it to its final name without ever replacing a file. */
-async function writeReplayFile(store: Store, parent: BatchRow, request: ReplayRequest): Promise<{ path: string; rows: number }> {
+async function writeReplayFile(store: Store, parent: BatchRow, request: ReplayRequest): Promise<{ path: string; rows: number; payloads: ErrorPayloadState[] }> {
   const fileName = replayFileName(parent.file_name, parent.id);
   await fs.mkdir(request.processingFolder, { recursive: true });
   const temporary = path.join(request.processingFolder, tempNameFor(fileName));
   const writer = await replayFileWriter(store, parent, temporary, request.csv);
+  const payloads: ErrorPayloadState[] = [];
   try {
-    for await (const errorPayload of openFailedRows(store, parent.id)) await writer.write(errorPayload);
+    for await (const errorPayload of openFailedRows(store, parent.id)) {
+      await writer.write(errorPayload);
+      payloads.push({ id: errorPayload.id, batch_id: errorPayload.batch_id, status: errorPayload.status });
+    }
   } catch (error) {
     await writer.abort();
     throw error;
@@ -109,7 +169,7 @@ async function writeReplayFile(store: Store, parent: BatchRow, request: ReplayRe
     await fs.rm(temporary, { force: true });
     throw new InvalidRequestError(`batch ${parent.id} has no NEW failed rows to replay`, { batchId: parent.id });
   }
-  return { path: await moveFile(temporary, request.processingFolder, fileName), rows };
+  return { path: await moveFile(temporary, request.processingFolder, fileName), rows, payloads };
 }
 
 interface ReplayFileWriter {

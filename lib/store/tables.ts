@@ -150,6 +150,7 @@ export const EVENT_ACTIONS = [
   'resolved-on-retry',
   'resolved-in-lineage',
   'discarded-in-lineage',
+  'held-by-replay',
   // watermark
   'watermark-reset',
   // control

@@ -11,11 +11,13 @@ import type { ErrorPayloadStatus } from '../tables';
 const NEXT: Record<ErrorPayloadStatus, readonly ErrorPayloadStatus[]> = {
   // RESOLVED: the same row (same idempotency key) was delivered by a retry of its batch or elsewhere in its
   // lineage (a replay, the resend of a copy), so there is nothing left to send.
-  NEW: ['READY', 'DISCARDED', 'RESOLVED'],
+  // RESUBMITTED: the row went into a replay batch, which holds it (no lease) until the replay settles it.
+  NEW: ['READY', 'RESUBMITTED', 'DISCARDED', 'RESOLVED'],
   // NEW: the row failed again in a retry of its batch, with the new error.
   READY: ['RESUBMITTED', 'NEW', 'DISCARDED', 'RESOLVED'],
   // Claimed for resending: delivered, or back to NEW with the new error; a lost lease frees it again.
-  RESUBMITTED: ['RESOLVED', 'NEW', 'RESUBMITTED'],
+  // Held by a replay: delivered there (RESOLVED), or discarded there (DISCARDED, through the lineage).
+  RESUBMITTED: ['RESOLVED', 'NEW', 'RESUBMITTED', 'DISCARDED'],
   // Settled for good: delivered, or given up on by an admin. Nothing reopens them.
   RESOLVED: [],
   DISCARDED: [],

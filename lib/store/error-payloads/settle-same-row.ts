@@ -5,7 +5,10 @@ import type { ErrorPayloadStatus } from '../tables';
 import { forUpdate } from '../transaction';
 import { canErrorPayloadBecome, moveErrorPayloads, type ErrorPayloadState } from './error-payload-transitions';
 
-/** Only error payloads nobody is working on follow; a RESUBMITTED one settles itself when its resend ends. */
+/**
+ * Error payloads nobody is working on follow: NEW, READY, and a RESUBMITTED one held by a replay (no
+ * lease owner). One claimed by the errors-mode dispatcher (with a lease) settles itself when its resend ends.
+ */
 const FOLLOWING: readonly ErrorPayloadStatus[] = ['NEW', 'READY'];
 
 export interface SameRowSettlement {
@@ -35,7 +38,11 @@ export async function settleSameRowElsewhere(store: Store, trx: Knex.Transaction
       trx(store.tables.errorPayload)
         .select('id', 'batch_id', 'status', 'idempotency_key')
         .whereIn('idempotency_key', chunk)
-        .whereIn('status', FOLLOWING as ErrorPayloadStatus[]),
+        .where((following) =>
+          following
+            .whereIn('status', FOLLOWING as ErrorPayloadStatus[])
+            .orWhere((held) => held.where('status', 'RESUBMITTED').whereNull('lease_owner')),
+        ),
     );
     const matching = ((await select) as (ErrorPayloadState & { idempotency_key: string })[])
       .map((row) => ({ ...row, id: Number(row.id), batch_id: Number(row.batch_id) }))

@@ -2,8 +2,13 @@
 // through the store operation that makes the target status, and each is allowed or refused exactly as
 // the table says, the bulk operations (claims) included. A refused change writes nothing.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, it } from 'node:test';
+import { replayFailedRows } from '../../../lib/corrections';
 import { InvalidTransitionError } from '../../../lib/errors';
+import { settleSameRowElsewhere } from '../../../lib/store/error-payloads/settle-same-row';
 import {
   BATCH_STATUSES,
   canBecome,
@@ -24,6 +29,7 @@ import {
   type ErrorPayloadStatus,
   type EventAction,
   type Store,
+  writeTransaction,
 } from '../../../lib/store';
 import { failedBatch, OWNER } from '../corrections/failed-batch';
 import { describeEachDatabase, openTestStore } from '../../support/stores';
@@ -38,6 +44,23 @@ const BATCH_ACTION: Record<BatchStatus, EventAction> = {
   ERROR_RETRY: 'released',
   RETRY: 'retry',
   CANCELLED: 'cancel',
+};
+
+const REPLAY_FOLDER = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-states-'));
+
+/**
+ * Transitions that only the lineage makes: a replay holds its parent's NEW rows (NEW → RESUBMITTED, no
+ * lease), and a discard elsewhere in the lineage settles a held copy (RESUBMITTED → DISCARDED).
+ */
+const LINEAGE_OPERATION: Partial<Record<`${ErrorPayloadStatus} → ${ErrorPayloadStatus}`, (store: Store, payload: ErrorPayloadRow) => Promise<unknown>>> = {
+  'NEW → RESUBMITTED': (store, payload) =>
+    replayFailedRows(store, { batchId: payload.batch_id, processingFolder: REPLAY_FOLDER, actor: 'alice' }),
+  'RESUBMITTED → DISCARDED': async (store, payload) => {
+    await store.knex(store.tables.errorPayload).where('id', payload.id).update({ lease_owner: null, lease_until: null });
+    return writeTransaction(store, (trx) =>
+      settleSameRowElsewhere(store, trx, { keys: [payload.idempotency_key], to: 'DISCARDED', actor: 'alice', cause: { batchId: payload.batch_id }, now: Date.now() }),
+    );
+  },
 };
 
 /** The store operation that makes an error payload `to` (a resend's outcome for RESOLVED and NEW). */
@@ -58,6 +81,7 @@ describeEachDatabase('state tables', (kind) => {
   });
   after(async () => {
     await store.close();
+    fs.rmSync(REPLAY_FOLDER, { recursive: true, force: true });
   });
 
   /** A batch put straight into `status`, as the test's starting point (past its parking time and its lease). */
@@ -116,7 +140,14 @@ describeEachDatabase('state tables', (kind) => {
         await store.knex(store.tables.errorPayload).where('id', payload.id).update({ status: from, lease_owner: OWNER, lease_until: 1 });
         const eventsBefore = (await listEvents(store, { entity: 'error_payload', entityId: payload.id })).length;
         let refused: unknown;
-        await ERROR_PAYLOAD_OPERATION[to](store, { ...payload, status: from }).catch((error) => (refused = error));
+        const lineage = LINEAGE_OPERATION[`${from} → ${to}`];
+        if (lineage) {
+          // The operation an admin or a dispatcher would use still refuses it: a claim never takes a NEW
+          // row, and a claimed (leased) RESUBMITTED row is on its way, not to be discarded.
+          await ERROR_PAYLOAD_OPERATION[to](store, { ...payload, status: from }).catch(() => undefined);
+          assert.equal((await getErrorPayload(store, payload.id)).status, from, `${from} → ${to} is not made by the ${to} operation`);
+        }
+        await (lineage ?? ERROR_PAYLOAD_OPERATION[to])(store, { ...payload, status: from }).catch((error) => (refused = error));
         const after = await getErrorPayload(store, payload.id);
         const events = (await listEvents(store, { entity: 'error_payload', entityId: payload.id })).length;
         if (canErrorPayloadBecome(from, to)) {
