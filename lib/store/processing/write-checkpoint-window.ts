@@ -83,7 +83,7 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
 const FAILING_AGAIN: readonly ErrorPayloadStatus[] = ['NEW', 'READY'];
 
 /** An error payload of this batch as a window finds it, locked: by its row number. */
-type ExistingPayload = ErrorPayloadState & { row_number: number; idempotency_key: string };
+type ExistingPayload = ErrorPayloadState & { row_number: number; idempotency_key: string; lease_owner: string | null };
 
 async function existingPayloads(store: Store, trx: Knex.Transaction, batchId: number, rowNumbers: readonly number[]): Promise<Map<number, ExistingPayload>> {
   const found = new Map<number, ExistingPayload>();
@@ -91,7 +91,7 @@ async function existingPayloads(store: Store, trx: Knex.Transaction, batchId: nu
     const rows = (await forUpdate(
       store,
       trx(store.tables.errorPayload)
-        .select('id', 'batch_id', 'row_number', 'status', 'idempotency_key')
+        .select('id', 'batch_id', 'row_number', 'status', 'idempotency_key', 'lease_owner')
         .where('batch_id', batchId)
         .whereIn('row_number', rowNumbers.slice(start, start + 500)),
     )) as ExistingPayload[];
@@ -197,12 +197,14 @@ async function storeFailures(store: Store, trx: Knex.Transaction, window: Checkp
 
 /**
  * Rows that had an error payload from an earlier run of this batch and succeeded now: a NEW or READY one
- * becomes RESOLVED (a RESUBMITTED one is left to its resend). Returns the keys of all of them, which
- * settle the same rows elsewhere in the lineage.
+ * becomes RESOLVED, and so does one held by a replay (RESUBMITTED without a lease); one claimed for a resend
+ * (RESUBMITTED with a lease) is left to that resend. Returns the keys of all of them, which settle the same
+ * rows elsewhere in the lineage.
  */
 async function resolveOnRetry(store: Store, trx: Knex.Transaction, window: CheckpointWindow, now: number, events: EventInput[]): Promise<string[]> {
   const rows = [...(await existingPayloads(store, trx, window.batchId, window.resolvedRows)).values()];
-  const resolving = rows.filter((row) => (row.status === 'NEW' || row.status === 'READY') && canErrorPayloadBecome(row.status, 'RESOLVED'));
+  const heldByReplay = (row: ExistingPayload) => row.status === 'RESUBMITTED' && row.lease_owner === null;
+  const resolving = rows.filter((row) => (row.status === 'NEW' || row.status === 'READY' || heldByReplay(row)) && canErrorPayloadBecome(row.status, 'RESOLVED'));
   await moveErrorPayloads(store, trx, resolving, 'RESOLVED', { status_time: now, resolved_at: now });
   for (const row of resolving) {
     events.push({

@@ -6,7 +6,7 @@ import { after, before, it } from 'node:test';
 import { replayFailedRows } from '../../../lib/corrections';
 import { ApiClient } from '../../../lib/delivery';
 import { processBatch, resendErrorPayload } from '../../../lib/processing';
-import { claimBatches, claimErrorPayloads, discardErrorPayload, fixStatistics, getBatch, listErrorPayloads, listEvents, markErrorPayloadReady, openStore, type Store } from '../../../lib/store';
+import { claimBatches, claimErrorPayloads, retryBatch, discardErrorPayload, fixStatistics, getBatch, listErrorPayloads, listEvents, markErrorPayloadReady, openStore, type Store } from '../../../lib/store';
 import { HEADER, employeeRow, makeFolders, parkAndClaim, settingsFor, writeCsv, type Folders } from '../../support/batch-fixture';
 import { TestHttpServer } from '../../support/http-server';
 import { describeEachDatabase, freshDatabaseConfig } from '../../support/stores';
@@ -133,5 +133,29 @@ describeEachDatabase('one open item per failed row across replays', (kind) => {
     const statistics = (await fixStatistics(store, [parent.id])).get(parent.id)!;
     assert.deepEqual([statistics.failed, statistics.open, statistics.resolved, statistics.discarded, statistics.settledThroughLineage], [2, 0, 1, 1, 2]);
     assert.equal(server.requests.filter((request) => request.path.startsWith('/employees/1003/')).length, 2, 'a discarded row is not sent again');
+  });
+
+  it('a retry of the parent from its original file resolves the copies a replay still holds', async () => {
+    writeCsv(folders, 'retried.csv', [HEADER, ...[1, 2, 3].map(employeeRow)]);
+    refused = new Set([1002, 1003]);
+    const parent = await parkAndClaim(store, folders, 'retried.csv');
+    const first = await processBatch({ store, client, owner: OWNER, signal: new AbortController().signal }, parent, settingsFor(folders));
+    assert.deepEqual([first.status, first.failedRows], ['FAILED', 2]);
+    const { replay, summary } = await runReplayOf(parent.id);
+    assert.equal(summary.status, 'FAILED', 'the replay fails them again: the parent copies stay held');
+
+    // The downstream is fixed; the admin retries the parent from its original file.
+    refused = new Set();
+    await retryBatch(store, { id: parent.id, actor: 'admin' });
+    const [claimed] = await claimBatches(store, { owner: OWNER, leaseMs: 60_000, limit: 1, groupType: parent.group_type, groupId: parent.group_id ?? undefined });
+    assert.equal(claimed?.id, parent.id);
+    const again = await processBatch({ store, client, owner: OWNER, signal: new AbortController().signal }, claimed, settingsFor(folders));
+    assert.equal(again.status, 'PROCESSED');
+    assert.deepEqual((await statusesOf(parent.id)).map(([row, status]) => [row, status]), [
+      [2, 'RESOLVED'],
+      [3, 'RESOLVED'],
+    ], 'the held copies are resolved by the retry that delivered their rows');
+    assert.deepEqual((await statusesOf(replay.batch.id)).map(([, status]) => status), ['RESOLVED', 'RESOLVED'], "and the replay's open items with them, through the lineage");
+    assert.equal((await listErrorPayloads(store, { status: 'NEW', groupId: 'retried.csv', limit: 100 })).total, 0);
   });
 });
