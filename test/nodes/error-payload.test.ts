@@ -232,7 +232,7 @@ describe('examples/admin-api.json', () => {
       const detail = await call('GET', `/bsync/errors/${c.id}`);
       assert.deepEqual([detail.status, detail.json().batchStatistics.replayBatchIds], [200, [replay.json().batch.id]]);
       const actors = (await store.use((db) => listEvents(db, { batchId: batch.id }))).filter((e) => e.actor !== OWNER && e.actor !== 'test').map((e) => [e.action, e.actor]);
-      assert.deepEqual(actors, [['corrected', 'admin'], ['ready', 'admin'], ['discarded', 'admin'], ['exported', 'admin'], ['replayed', 'admin']]);
+      assert.deepEqual(actors, [['corrected', 'admin'], ['ready', 'admin'], ['discarded', 'admin'], ['exported', 'admin'], ['held-by-replay', 'admin'], ['replayed', 'admin']]);
     } finally {
       await close();
     }
