@@ -28,11 +28,23 @@ const cache = new Map<string, RowValidator>();
  * Throws SchemaError when the schema is not JSON or not a valid JSON Schema.
  */
 export function compileRowSchema(schema: object | string): RowValidator {
-  const key = typeof schema === 'string' ? schema : JSON.stringify(schema);
+  return compile(schema, true);
+}
+
+/**
+ * The same for JSON Lines rows, which already have their types: nothing is coerced ("42" stays text and
+ * fails `type: integer`, null stays null); defaults are filled in and every broken rule reported alike.
+ */
+export function compileJsonRowSchema(schema: object | string): RowValidator {
+  return compile(schema, false);
+}
+
+function compile(schema: object | string, coerceTypes: boolean): RowValidator {
+  const key = `${coerceTypes ? 'text' : 'json'}:${typeof schema === 'string' ? schema : JSON.stringify(schema)}`;
   const cached = cache.get(key);
   if (cached) return cached;
 
-  const validator = buildValidator(typeof schema === 'string' ? parseSchemaText(schema) : schema);
+  const validator = buildValidator(typeof schema === 'string' ? parseSchemaText(schema) : schema, coerceTypes);
   if (cache.size >= MAX_CACHED_SCHEMAS) cache.delete(cache.keys().next().value as string);
   cache.set(key, validator);
   return validator;
@@ -51,10 +63,10 @@ function parseSchemaText(text: string): object {
   return parsed;
 }
 
-function buildValidator(schema: object): RowValidator {
+function buildValidator(schema: object, coerceTypes: boolean): RowValidator {
   const warnings: string[] = [];
   const ajv = new Ajv({
-    coerceTypes: true,
+    coerceTypes,
     allErrors: true,
     useDefaults: true,
     strict: false,
