@@ -39,6 +39,8 @@ export interface BatchView {
   processedRows: number;
   succeededRows: number;
   failedRows: number;
+  /** Rows not sent because their content was already delivered for their key. */
+  skippedRows: number;
   checkpointRow: number;
   errorFile: string | null;
   parentBatchId: number | null;
@@ -73,6 +75,7 @@ export function batchView(batch: BatchRow): BatchView {
     processedRows: batch.processed_rows,
     succeededRows: batch.succeeded_rows,
     failedRows: batch.failed_rows,
+    skippedRows: batch.skipped_rows ?? 0,
     checkpointRow: batch.checkpoint_row,
     errorFile: batch.error_file,
     parentBatchId: batch.parent_batch_id,
@@ -96,6 +99,8 @@ export interface ErrorPayloadView {
   errorDetail: unknown;
   batchId: number;
   rowNumber: number;
+  /** The rows a failed group holds, from rowNumber on; 1 for a single row. */
+  rowCount: number;
   groupType: string;
   groupId: string | null;
   payload: unknown;
@@ -117,6 +122,7 @@ export function errorPayloadView(row: ErrorPayloadRow): ErrorPayloadView {
     errorDetail: jsonValue(row.error_detail),
     batchId: row.batch_id,
     rowNumber: row.row_number,
+    rowCount: row.row_count ?? 1,
     groupType: row.group_type,
     groupId: row.group_id,
     payload: jsonValue(row.payload),

@@ -10,6 +10,7 @@ export interface TableNames {
   event: string;
   control: string;
   watermark: string;
+  keyMap: string;
   migrations: string;
 }
 
@@ -23,6 +24,7 @@ export function tableNames(prefix: string = DEFAULT_TABLE_PREFIX): TableNames {
     event: `${prefix}event`,
     control: `${prefix}control`,
     watermark: `${prefix}watermark`,
+    keyMap: `${prefix}key_map`,
     migrations: `${prefix}migrations`,
   };
 }
@@ -69,6 +71,8 @@ export interface BatchRow {
   processed_rows: number;
   succeeded_rows: number;
   failed_rows: number;
+  /** Rows not sent because their content was already delivered for their key (migration 003). */
+  skipped_rows: number;
   checkpoint_row: number;
   lease_owner: string | null;
   lease_until: number | null;
@@ -106,6 +110,8 @@ export interface ErrorPayloadRow {
   error: string | null;
   error_detail: string | null;
   attempts: number;
+  /** The rows a failed group holds, from `row_number` on; 1 for a single row (migration 003). */
+  row_count: number;
   lease_owner: string | null;
   lease_until: number | null;
   created_at: number;
@@ -196,4 +202,22 @@ export interface WatermarkRow {
   batch_id: number | null;
   updated_at: number;
   updated_by: string | null;
+}
+
+// Wave 2: matching records by the keys of both systems (DESIGN.md "Match records…", migration 003).
+
+export interface KeyMapRow {
+  id: number;
+  group_type: string;
+  /** JSON of the row's key column values, as read. */
+  source_key: string;
+  /** The downstream's id for the record; null while no answer named it. */
+  target_key: string | null;
+  /** sha256 (hex) of the body last delivered for this key. */
+  content_hash: string;
+  /** Where the delivered version came from. */
+  batch_id: number;
+  row_number: number;
+  created_at: number;
+  updated_at: number;
 }

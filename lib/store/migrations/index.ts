@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { TableNames } from '../tables';
 import * as initial from './001-initial';
 import * as watermarks from './002-watermarks';
+import * as keyMap from './003-key-map';
 
 interface Migration {
   name: string;
@@ -10,7 +11,7 @@ interface Migration {
 }
 
 /** Every schema change, in order. Add a file and list it here; never change one that has shipped. */
-const migrations: Migration[] = [initial, watermarks];
+const migrations: Migration[] = [initial, watermarks, keyMap];
 
 /** A knex migration source bound to one table prefix, so two prefixes can share one database. */
 export function migrationSource(tables: TableNames): Knex.MigrationSource<Migration> {
