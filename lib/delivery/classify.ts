@@ -6,7 +6,7 @@ import { ConnectionFailedError, RequestCancelledError, RequestTimeoutError, Toke
 import { parseRetryAfter } from './retry-after';
 
 export type Outcome =
-  | { kind: 'success'; status: number; body: string }
+  | { kind: 'success'; status: number; body: string; headers: ApiResponse['headers'] }
   | { kind: 'permanent'; status?: number; error: string; detail?: string }
   | { kind: 'transient'; status?: number; error: string; detail?: string; retryAfterMs?: number };
 
@@ -19,7 +19,7 @@ export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 5
 export async function classifyResponse(response: ApiResponse, successCheck?: SuccessCheck): Promise<Outcome> {
   const { status, body } = response;
   if (status >= 200 && status < 300) {
-    if (!successCheck) return { kind: 'success', status, body };
+    if (!successCheck) return { kind: 'success', status, body, headers: response.headers };
     return checkSuccess(response, successCheck);
   }
   const parsed = parseJson(body);
@@ -42,7 +42,7 @@ async function checkSuccess(response: ApiResponse, successCheck: SuccessCheck): 
     // A check that cannot be evaluated is a configuration problem: the row is kept for an admin, not retried.
     return { kind: 'permanent', status, error: `${statusLine(status)} but the success check failed: ${describeError(error)}`, detail: bodyExcerpt(body) };
   }
-  if (verdict.ok) return { kind: 'success', status, body };
+  if (verdict.ok) return { kind: 'success', status, body, headers: response.headers };
   const said = downstreamError(parsed);
   const words = [verdict.code ?? said.code, verdict.message ?? said.message].filter(Boolean).join(' ');
   return {

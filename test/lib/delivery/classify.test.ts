@@ -18,7 +18,7 @@ function answer(status: number, body: unknown = '', headers: ApiResponse['header
 describe('classifyResponse', () => {
   for (const status of [200, 201, 202, 204]) {
     it(`${status} is a success`, async () => {
-      assert.deepEqual(await classifyResponse(answer(status, '{"status":"SUCCESS"}')), { kind: 'success', status, body: '{"status":"SUCCESS"}' });
+      assert.deepEqual(await classifyResponse(answer(status, '{"status":"SUCCESS"}')), { kind: 'success', status, body: '{"status":"SUCCESS"}', headers: {} });
     });
   }
 
