@@ -30,7 +30,7 @@ export const batchRoutes: AdminRoute[] = [
     permission: 'bsync.read',
     async handle(request, { store }) {
       queryFields(request.query, []);
-      const batch = await getBatch(store, pathId('a batch', request.params.id));
+      const batch = await getBatch(store, pathId('batch', request.params.id));
       const [events, lineage, statistics] = await Promise.all([
         listEvents(store, { entity: 'batch', entityId: batch.id, limit: 500 }),
         getBatchLineage(store, batch),
@@ -44,7 +44,7 @@ export const batchRoutes: AdminRoute[] = [
     path: 'batches/:id/retry',
     permission: 'bsync.write',
     async handle(request, { store }) {
-      const id = pathId('a batch', request.params.id);
+      const id = pathId('batch', request.params.id);
       const batch = await retryBatch(store, { id, actor: request.actor, reason: reasonOf(request.body, 'retry') });
       return ok({ batch: batchView(batch) });
     },
@@ -54,7 +54,7 @@ export const batchRoutes: AdminRoute[] = [
     path: 'batches/:id/cancel',
     permission: 'bsync.write',
     async handle(request, { store }) {
-      const id = pathId('a batch', request.params.id);
+      const id = pathId('batch', request.params.id);
       const batch = await cancelBatch(store, { id, actor: request.actor, reason: reasonOf(request.body, 'cancel') });
       return ok({ batch: batchView(batch) });
     },
@@ -64,7 +64,7 @@ export const batchRoutes: AdminRoute[] = [
     path: 'batches/:id/replay',
     permission: 'bsync.write',
     async handle(request, { store, processingFolder }) {
-      const id = pathId('a batch', request.params.id);
+      const id = pathId('batch', request.params.id);
       const fields = onlyFields(bodyFields(request.body, 'replay'), 'replay', ['source', 'reason']);
       const reason = optionalText(fields, 'reason', MAX_REASON_LENGTH);
       if (fields.source === 'original') {

@@ -39,7 +39,7 @@ export const errorPayloadRoutes: AdminRoute[] = [
     permission: 'bsync.read',
     async handle(request, { store }) {
       queryFields(request.query, []);
-      const detail = await getErrorPayloadDetail(store, pathId('an error payload', request.params.id));
+      const detail = await getErrorPayloadDetail(store, pathId('error payload', request.params.id));
       const batch = await getBatch(store, detail.errorPayload.batch_id);
       return ok({
         errorPayload: errorPayloadView(detail.errorPayload),
@@ -56,7 +56,7 @@ export const errorPayloadRoutes: AdminRoute[] = [
     path: 'error-payloads/:id',
     permission: 'bsync.write',
     async handle(request, { store }) {
-      const id = pathId('an error payload', request.params.id);
+      const id = pathId('error payload', request.params.id);
       const fields = onlyFields(bodyFields(request.body, 'a correction'), 'a correction', ['payload']);
       if (!('payload' in fields)) throw new InvalidRequestError('a correction needs the corrected row in "payload", e.g. {"payload": {"iban": "…"}}');
       const size = Buffer.byteLength(typeof fields.payload === 'string' ? fields.payload : JSON.stringify(fields.payload) ?? '');
@@ -93,7 +93,7 @@ export const errorPayloadRoutes: AdminRoute[] = [
     path: 'error-payloads/:id/ready',
     permission: 'bsync.write',
     async handle(request, { store }) {
-      const id = pathId('an error payload', request.params.id);
+      const id = pathId('error payload', request.params.id);
       const fields = onlyFields(bodyFields(request.body, 'ready', false), 'ready', ['reason']);
       const row = await markErrorPayloadReady(store, { id, actor: request.actor, reason: optionalText(fields, 'reason', MAX_REASON_LENGTH) });
       return ok({ errorPayload: errorPayloadView(row) });
@@ -104,7 +104,7 @@ export const errorPayloadRoutes: AdminRoute[] = [
     path: 'error-payloads/:id/discard',
     permission: 'bsync.write',
     async handle(request, { store }) {
-      const id = pathId('an error payload', request.params.id);
+      const id = pathId('error payload', request.params.id);
       const fields = onlyFields(bodyFields(request.body, 'discard', false), 'discard', ['reason']);
       const reason = optionalText(fields, 'reason', MAX_REASON_LENGTH);
       if (!reason) throw new InvalidRequestError(`discarding error payload ${id} needs a "reason": it is what an auditor asks first`);

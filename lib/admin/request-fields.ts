@@ -1,16 +1,22 @@
-import { InvalidRequestError } from '../errors';
+import { InvalidRequestError, NotFoundError } from '../errors';
+import { MAX_STORED_ID } from '../store/stored-id';
 
 // Reading what an HTTP request gives: path ids, query strings and JSON bodies, as they are or refused in
 // plain words. Nothing is trimmed, rounded or guessed.
 
 type Fields = Record<string, unknown>;
 
-/** A path id (`/batches/12`): digits only, from 1. */
-export function pathId(what: string, value: string | undefined): number {
+/**
+ * A path id (`/batches/12`): digits only, from 1. One above what the id columns hold names nothing (404),
+ * rather than reaching the database as a number it cannot compare (PostgreSQL refuses it as out of range).
+ */
+export function pathId(entity: 'batch' | 'error payload', value: string | undefined): number {
   const id = typeof value === 'string' && /^[0-9]{1,15}$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(id) || id < 1) {
-    throw new InvalidRequestError(`${JSON.stringify(String(value ?? '').slice(0, 40))} is not ${what} id: ids are whole numbers from 1`);
+    const article = entity === 'error payload' ? 'an' : 'a';
+    throw new InvalidRequestError(`${JSON.stringify(String(value ?? '').slice(0, 40))} is not ${article} ${entity} id: ids are whole numbers from 1`);
   }
+  if (id > MAX_STORED_ID) throw new NotFoundError(entity, id);
   return id;
 }
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { actorOfUser, hasPermission, refusalOf } from '../../lib/admin';
 import { pathId, queryFields } from '../../lib/admin/request-fields';
-import { InvalidRequestError } from '../../lib/errors';
+import { InvalidRequestError, NotFoundError } from '../../lib/errors';
 
 describe('admin permissions', () => {
   it('grants bsync.read and bsync.write the way Node-RED grants its own permissions', () => {
@@ -35,11 +35,17 @@ describe('admin permissions', () => {
   });
 
   it('reads path ids as whole numbers from 1, nothing else', () => {
-    assert.equal(pathId('a batch', '12'), 12);
+    assert.equal(pathId('batch', '12'), 12);
     for (const bad of ['abc', '0', '-1', '1.5', ' 1', '1e3', '', '9999999999999999']) {
-      assert.throws(() => pathId('a batch', bad), InvalidRequestError, bad);
+      assert.throws(() => pathId('batch', bad), InvalidRequestError, bad);
     }
-    assert.throws(() => pathId('a batch', 'abc'), /^InvalidRequestError: "abc" is not a batch id: ids are whole numbers from 1$/);
+    assert.throws(() => pathId('batch', 'abc'), /^InvalidRequestError: "abc" is not a batch id: ids are whole numbers from 1$/);
+    assert.throws(() => pathId('error payload', 'x'), /^InvalidRequestError: "x" is not an error payload id/);
+  });
+
+  it('answers an id above what the id columns hold as not found, before it reaches the database', () => {
+    assert.equal(pathId('batch', '2147483647'), 2147483647);
+    assert.throws(() => pathId('batch', '2147483648'), (error: unknown) => error instanceof NotFoundError && error.message === 'batch 2147483648 does not exist');
   });
 
   it('refuses a filter it does not know, and one given twice', () => {
