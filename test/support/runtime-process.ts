@@ -13,6 +13,18 @@ const PACKAGE_NAME: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package
 
 export type FlowNode = Record<string, unknown>;
 
+/**
+ * The temp dirs of the runtimes this test file started, removed when its process exits (the runtimes are
+ * stopped by then: a child left running is killed first). BSYNC_KEEP_RUNTIME_DIRS=1 keeps them to look into.
+ */
+const startedRoots: string[] = [];
+const startedRuntimes: RuntimeProcess[] = [];
+process.once('exit', () => {
+  for (const runtime of startedRuntimes) runtime.killNow();
+  if (process.env.BSYNC_KEEP_RUNTIME_DIRS === '1') return;
+  for (const root of startedRoots) fs.rmSync(root, { recursive: true, force: true });
+});
+
 export interface RuntimeOptions {
   flows: FlowNode[];
   /** Node id → credentials (plain: the settings turn credential encryption off for the test). */
@@ -47,6 +59,7 @@ export class RuntimeProcess {
 
   static async start(options: RuntimeOptions): Promise<RuntimeProcess> {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-runtime-'));
+    startedRoots.push(root);
     const userDir = path.join(root, 'node-red');
     const dataDir = options.dataDir ?? path.join(root, 'data');
     const link = path.join(userDir, 'node_modules', ...PACKAGE_NAME.split('/'));
@@ -73,6 +86,7 @@ export class RuntimeProcess {
     const settingsFile = path.join(root, 'settings.js');
     fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
     const runtime = new RuntimeProcess(userDir, dataDir, port, settingsFile);
+    startedRuntimes.push(runtime);
     await runtime.launch();
     return runtime;
   }
@@ -117,6 +131,12 @@ export class RuntimeProcess {
   /** SIGKILL: a crash; nothing of ours runs. */
   async kill(): Promise<void> {
     await this.signal('SIGKILL', 10_000);
+  }
+
+  /** At the test process's exit: a runtime a failed test left running must not outlive it. */
+  killNow(): void {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
   tail(characters = 4000): string {
