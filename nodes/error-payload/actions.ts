@@ -51,7 +51,7 @@ export type ErrorPayloadActionResult =
   | { action: 'get'; result: ErrorPayloadDetail }
   | { action: 'update' | 'discard'; result: ErrorPayloadRow }
   | { action: 'ready'; result: ErrorPayloadRow | BulkReadyResult }
-  | { action: 'replay'; result: ({ from: 'errors' } & Replay) | { from: 'original'; batch: BatchRow } }
+  | { action: 'replay'; result: ({ source: 'errors' } & Replay) | { source: 'original'; batch: BatchRow } }
   | { action: 'export'; result: ExportedRows };
 
 function isErrorPayloadAction(action: string): action is ErrorPayloadAction {
@@ -88,10 +88,10 @@ export async function runErrorPayloadAction(store: Store, request: ErrorPayloadA
       const batchId = idOf(action, 'batch', payload);
       const reason = reasonOf(payload);
       if (replaySourceOf(payload) === 'original') {
-        return { action, result: { from: 'original', batch: await retryBatch(store, { id: batchId, actor, reason, now }) } };
+        return { action, result: { source: 'original', batch: await retryBatch(store, { id: batchId, actor, reason, now }) } };
       }
       const replay = await replayFailedRows(store, { batchId, processingFolder: request.processingFolder, actor, reason, csv: request.csv, now });
-      return { action, result: { from: 'errors', ...replay } };
+      return { action, result: { source: 'errors', ...replay } };
     }
     case 'export':
       return { action, result: await exportFailedRows(store, { batchId: idOf(action, 'batch', payload), actor, csv: request.csv, now }) };
@@ -148,12 +148,19 @@ function reasonOf(payload: unknown): string | undefined {
   return typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : undefined;
 }
 
-/** replay: from "errors" (the failed rows, the default) or "original" (the whole file again). */
+/**
+ * replay: source "errors" (the failed rows, the default) or "original" (the whole file again), the word of
+ * the replay route. `from` is its older name, still read so flows written with it keep working.
+ */
 function replaySourceOf(payload: unknown): 'errors' | 'original' {
-  const from = fieldsOf(payload).from;
-  if (from === undefined || from === null || from === '') return 'errors';
-  if (from === 'errors' || from === 'original') return from;
-  throw new InvalidRequestError(`replay from ${JSON.stringify(from)}? use "errors" (the failed rows, as a new batch) or "original" (the whole file again)`);
+  const fields = fieldsOf(payload);
+  if (present(fields.source) && present(fields.from) && fields.source !== fields.from) {
+    throw new InvalidRequestError('replay takes "source" ("from" is its older name): give one of them');
+  }
+  const source = present(fields.source) ? fields.source : fields.from;
+  if (!present(source)) return 'errors';
+  if (source === 'errors' || source === 'original') return source;
+  throw new InvalidRequestError(`replay source ${JSON.stringify(source)}? use "errors" (the failed rows, as a new batch) or "original" (the whole file again)`);
 }
 
 function present(value: unknown): boolean {

@@ -34,7 +34,7 @@ function describeResult({ action, result }: ErrorPayloadActionResult): [string, 
     case 'ready':
       return 'count' in result ? ['status.readyMany', { count: result.count }] : ['status.ready', { id: result.id }];
     case 'replay':
-      return result.from === 'errors' ? ['status.replayed', { parent: result.parent.id, id: result.batch.id }] : ['status.retried', { id: result.batch.id }];
+      return result.source === 'errors' ? ['status.replayed', { parent: result.parent.id, id: result.batch.id }] : ['status.retried', { id: result.batch.id }];
     case 'export':
       return ['status.exported', { rows: result.rows, id: result.parentBatchId }];
   }
@@ -53,9 +53,9 @@ function resultView(answer: ErrorPayloadActionResult): unknown {
     case 'ready':
       return 'count' in answer.result ? answer.result : errorPayloadView(answer.result);
     case 'replay':
-      return answer.result.from === 'errors'
+      return answer.result.source === 'errors'
         ? { ...answer.result, batch: batchView(answer.result.batch), parent: batchView(answer.result.parent) }
-        : { from: 'original', batch: batchView(answer.result.batch) };
+        : { source: 'original', batch: batchView(answer.result.batch) };
     case 'export':
       return answer.result.csv;
   }

@@ -105,13 +105,13 @@ describe('error-payload node', () => {
   it('replays a batch from its failed rows into the processing folder, or from its original file', async () => {
     const { ask, failed, processing, store } = await deploy();
     const { batch } = await failed({ totalRows: 3, fileName: 'bank.csv', failures: [{ row: 3 }] });
-    const replay = (await ask({ topic: 'replay', payload: { id: batch.id }, user: 'alice' })).payload as { from: string; batch: BatchView; parent: BatchView; rows: number };
-    assert.deepEqual([replay.from, replay.batch.status, replay.batch.parentBatchId, replay.rows], ['errors', 'RETRY', batch.id, 1]);
+    const replay = (await ask({ topic: 'replay', payload: { id: batch.id }, user: 'alice' })).payload as { source: string; batch: BatchView; parent: BatchView; rows: number };
+    assert.deepEqual([replay.source, replay.batch.status, replay.batch.parentBatchId, replay.rows], ['errors', 'RETRY', batch.id, 1]);
     assert.ok(fs.existsSync(path.join(processing, `bank.replay-${batch.id}.csv`)));
 
     const other = await failed({ totalRows: 2, failures: [{ row: 1 }] });
-    const again = (await ask({ topic: 'replay', payload: { id: other.batch.id, from: 'original' }, user: 'bob' })).payload as { from: string; batch: BatchView };
-    assert.deepEqual([again.from, again.batch.id, again.batch.status], ['original', other.batch.id, 'RETRY']);
+    const again = (await ask({ topic: 'replay', payload: { id: other.batch.id, source: 'original' }, user: 'bob' })).payload as { source: string; batch: BatchView };
+    assert.deepEqual([again.source, again.batch.id, again.batch.status], ['original', other.batch.id, 'RETRY']);
     assert.equal((await store.use((db) => getBatch(db, other.batch.id))).checkpoint_row, 0, 'read again from the top');
   });
 
@@ -137,7 +137,9 @@ describe('error-payload node', () => {
     assert.equal(lastStatus(node).fill, 'red');
     assert.match(await refused({ topic: 'update', payload: { id: open.id, payload: { employeeNumber: 'x' } } }), /refused: column "employeeNumber": value "x"/);
     assert.match(await refused({ topic: 'discard', payload: { id: open.id } }), /needs a reason/);
-    assert.match(await refused({ topic: 'replay', payload: { id: batch.id, from: 'somewhere' } }), /use "errors".*or "original"/);
+    assert.match(await refused({ topic: 'replay', payload: { id: batch.id, source: 'somewhere' } }), /use "errors".*or "original"/);
+    assert.match(await refused({ topic: 'replay', payload: { id: batch.id, from: 'somewhere' } }), /use "errors".*or "original"/, 'the older name is read too');
+    assert.match(await refused({ topic: 'replay', payload: { id: batch.id, source: 'errors', from: 'original' } }), /give one of them/);
     assert.match(await refused({ topic: 'delete', payload: open.id }), /unknown action "delete": msg\.topic must be one of list, get, update, ready, discard, replay, export/);
     assert.match(await refused({ topic: 'get', payload: {} }), /get needs an error payload id/);
     assert.equal(out.length, 0, 'nothing is sent on for a refused request');
