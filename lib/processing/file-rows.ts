@@ -73,7 +73,8 @@ export function readFileRows(
   return new ReadAhead(
     readCsvRows(filePath, settings.csv, afterRow),
     (row: CsvRow) => {
-      const originRow = scan.replay ? Number(row.record[ERROR_FILE_ROW_COLUMN]) || row.rowNumber : row.rowNumber;
+      const originRow = scan.replay ? replayOriginRow(row.record[ERROR_FILE_ROW_COLUMN]) : row.rowNumber;
+      if (originRow === undefined) return unkeyedReplayRow(row, scan.rowColumns, batchId);
       const record: Record<string, string> = {};
       for (const column of scan.rowColumns) if (row.record[column] !== undefined) record[column] = row.record[column];
       // A ragged row is kept whole (every field, in order), so its error-file line and replay stay ragged.
@@ -83,6 +84,24 @@ export function readFileRows(
     },
     settings.concurrency,
   );
+}
+
+/** The origin row a CSV replay row names in its bsync_row_number: digits only, from 1; undefined otherwise. */
+function replayOriginRow(text: string | undefined): number | undefined {
+  const originRow = text !== undefined && /^[1-9][0-9]{0,14}$/.test(text) ? Number(text) : undefined;
+  return originRow !== undefined && Number.isSafeInteger(originRow) ? originRow : undefined;
+}
+
+/**
+ * A CSV replay row without its origin row: its idempotency key is unknown, and guessing one (its own row
+ * number) could make the downstream take it for another row and drop it. It fails, under a key of its own,
+ * as a JSON Lines replay row does.
+ */
+function unkeyedReplayRow(row: CsvRow, rowColumns: readonly string[], batchId: number): RowWork {
+  const key = idempotencyKey(batchId, row.rowNumber);
+  const original = rowOriginal(row, rowColumns);
+  const error = `the replay row has no valid ${ERROR_FILE_ROW_COLUMN} (a row number of the batch it replays), so its idempotency key is unknown`;
+  return { rowNumber: row.rowNumber, key, original, result: unsendable(failedRow(row.rowNumber, null, original, key, 'read', error)) };
 }
 
 /** A JSON Lines row: a bad line fails as a `read` error on its own; a record is validated as it is typed. */
