@@ -1,5 +1,6 @@
 import { InvalidRequestError } from '../errors';
 import type { ResendByKeyRequest } from './resend-by-key';
+import { shown } from './source-keys';
 
 const FIELDS = ['groupType', 'sourceKeys', 'keyColumn', 'reason'] as const;
 const MAX_REASON_LENGTH = 1000;
@@ -21,7 +22,7 @@ export function resendRequestOf(body: unknown): Pick<ResendByKeyRequest, 'groupT
     throw new InvalidRequestError('resend needs the group type whose key map holds the keys (groupType)');
   }
   if (keyColumn !== undefined && (typeof keyColumn !== 'string' || keyColumn === '')) {
-    throw new InvalidRequestError(`keyColumn must be the name of the one key column, not ${JSON.stringify(keyColumn)}`);
+    throw new InvalidRequestError(`keyColumn must be the name of the one key column, not ${shown(keyColumn)}`);
   }
   if (reason !== undefined && reason !== null && typeof reason !== 'string') throw new InvalidRequestError('reason must be text');
   if (typeof reason === 'string' && reason.length > MAX_REASON_LENGTH) throw new InvalidRequestError(`reason is longer than ${MAX_REASON_LENGTH} characters`);

@@ -28,7 +28,7 @@ export function requestedKeys(sourceKeys: unknown, keyColumn?: string): Requeste
     throw new InvalidRequestError(`resend takes at most ${MAX_RESEND_KEYS} source keys at once, not ${sourceKeys.length}: send them in parts`);
   }
   if (keyColumn !== undefined && (typeof keyColumn !== 'string' || keyColumn === '')) {
-    throw new InvalidRequestError(`keyColumn must be the name of the one key column, not ${JSON.stringify(keyColumn)}`);
+    throw new InvalidRequestError(`keyColumn must be the name of the one key column, not ${shown(keyColumn)}`);
   }
   return sourceKeys.map((key, index) => requestedKey(key, index, keyColumn));
 }
@@ -37,19 +37,25 @@ function requestedKey(key: unknown, index: number, keyColumn: string | undefined
   let values: Record<string, unknown>;
   if (isPlainValue(key)) {
     if (keyColumn === undefined) {
-      throw new InvalidRequestError(`source key ${index + 1} is the plain value ${JSON.stringify(key)}: give it as an object of its key columns ({"customerNo": …}) or name the key column in keyColumn`);
+      throw new InvalidRequestError(`source key ${index + 1} is the plain value ${shown(key)}: give it as an object of its key columns ({"customerNo": …}) or name the key column in keyColumn`);
     }
     values = { [keyColumn]: key };
   } else if (key !== null && typeof key === 'object' && !Array.isArray(key) && !Buffer.isBuffer(key) && Object.keys(key).length > 0) {
     values = key as Record<string, unknown>;
   } else {
-    throw new InvalidRequestError(`source key ${index + 1} must be an object of key column values, e.g. {"customerNo":"C-007"} (got ${JSON.stringify(key) ?? String(key)})`);
+    throw new InvalidRequestError(`source key ${index + 1} must be an object of key column values, e.g. {"customerNo":"C-007"} (got ${shown(key)})`);
   }
   const text = JSON.stringify(values);
   if (text.length > MAX_SOURCE_KEY_CHARS) {
     throw new InvalidRequestError(`source key ${index + 1} is ${text.length} characters as JSON; a stored source key has at most ${MAX_SOURCE_KEY_CHARS}`);
   }
   return { values, spellings: spellingsOf(values) };
+}
+
+/** A value quoted in a refusal, cut short: a request can hold anything, of any length. */
+export function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 function isPlainValue(key: unknown): key is string | number | boolean {
