@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { ApiClient } from '../../../lib/delivery';
 import { resendByKey } from '../../../lib/resend';
-import { listEvents, type BatchRow, type Store } from '../../../lib/store';
+import { listEvents, registerBatch, type BatchRow, type Store } from '../../../lib/store';
 import { openStore } from '../../../lib/store';
 import { makeFolders, settingsFor, type Folders } from '../../support/batch-fixture';
 import { TestHttpServer } from '../../support/http-server';
@@ -110,6 +110,12 @@ describeEachDatabase('resend by source key', (kind) => {
     await processParked(store, client, csvSettings(), second.resent[0].batch);
     const key = `bsync-${batch.id}-6`;
     assert.deepEqual([...bodiesByKey(server, from)], [[key, delivered.get(key)]]);
+
+    // A key of two columns, stored in the configured order, asked for in another.
+    await mapKey(store, 'customers-2', { name: 'Grace', customerNo: 'C-004' }, batch.id, 4);
+    const reordered = await resendByKey(store, { groupType: 'customers-2', sourceKeys: [{ customerNo: 'C-004', name: 'Grace' }, { customerNo: 'C-004', name: 'Ada' }], processingFolder: folders.processing, actor: 'admin' });
+    assert.deepEqual([reordered.resent[0].rows, reordered.resent[0].parent.id], [1, batch.id]);
+    assert.deepEqual(reordered.refused.map((refusal) => refusal.sourceKey), [{ customerNo: 'C-004', name: 'Ada' }]);
   });
 
   it('parks a JSON Lines replay with the values typed as delivered; plain values of another type are other keys', async () => {
@@ -153,6 +159,22 @@ describeEachDatabase('resend by source key', (kind) => {
       const parkedAfter = await store.knex(store.tables.batch).count({ n: '*' }).first();
       assert.equal(Number(parkedAfter?.n), Number(parkedBefore?.n), 'nothing is parked');
     }
+  });
+
+  it('parks one replay batch per source batch, and refuses a key whose version is in a batch still to run', async () => {
+    const first = await deliveredCustomers('customers-6', 'customers-6a.csv');
+    const second = await deliverFile(store, client, folders, csvSettings(), 'customers-6', 'customers-6b.csv', `${CUSTOMERS.join('\n')}\n`.replace(/C-00/g, 'C-10'));
+    await mapKey(store, 'customers-6', { customerNo: 'C-101' }, second.id, 1);
+    const waiting = await registerBatch(store, { groupType: 'customers-6', groupId: 'later', kind: 'file', fileName: 'later.csv', folder: folders.processing, sha256: 'b'.repeat(64), size: 1, actor: 'test' });
+    await mapKey(store, 'customers-6', { customerNo: 'C-102' }, waiting.id, 2);
+
+    const answer = await resendByKey(store, { groupType: 'customers-6', sourceKeys: [{ customerNo: 'C-101' }, { customerNo: 'C-001' }, { customerNo: 'C-102' }], processingFolder: folders.processing, actor: 'admin' });
+    assert.deepEqual(answer.resent.map((resent) => [resent.parent.id, resent.batch.parent_batch_id, resent.sourceKeys]), [
+      [first.batch.id, first.batch.id, [{ customerNo: 'C-001' }]],
+      [second.id, second.id, [{ customerNo: 'C-101' }]],
+    ]);
+    assert.deepEqual(answer.refused.map((refusal) => refusal.sourceKey), [{ customerNo: 'C-102' }]);
+    assert.match(answer.refused[0].reason, new RegExp(`batch ${waiting.id}, which is NEW: resend it once that batch has ended`));
   });
 
   it('refuses bad requests as a whole, in plain words', async () => {
