@@ -145,6 +145,7 @@ export const EVENT_ACTIONS = [
   'exported',
   'rows-resolved-on-retry',
   'all-failed-rows-settled',
+  'resent-by-key',
   // error payload (claimed and lease-expired-reclaimed too)
   'row-failed',
   'row-failed-again',

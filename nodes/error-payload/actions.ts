@@ -11,6 +11,7 @@ import {
   type ExportedRows,
   type Replay,
 } from '../../lib/corrections';
+import { resendByKey, resendRequestOf, type ResendByKey } from '../../lib/resend';
 import {
   discardErrorPayload,
   getErrorPayloadDetail,
@@ -30,7 +31,7 @@ import {
 // The error-payload node's admin actions: msg.topic names the action, msg.payload says what it is about.
 // This is where a message is read; lib/ gets typed requests (a filter, an id, a correction, who and why).
 
-const ERROR_PAYLOAD_ACTIONS = ['list', 'get', 'update', 'ready', 'discard', 'replay', 'export'] as const;
+const ERROR_PAYLOAD_ACTIONS = ['list', 'get', 'update', 'ready', 'discard', 'replay', 'export', 'resend'] as const;
 export type ErrorPayloadAction = (typeof ERROR_PAYLOAD_ACTIONS)[number];
 
 export interface ErrorPayloadActionRequest {
@@ -52,7 +53,8 @@ export type ErrorPayloadActionResult =
   | { action: 'update' | 'discard'; result: ErrorPayloadRow }
   | { action: 'ready'; result: ErrorPayloadRow | BulkReadyResult }
   | { action: 'replay'; result: ({ source: 'errors' } & Replay) | { source: 'original'; batch: BatchRow } }
-  | { action: 'export'; result: ExportedRows };
+  | { action: 'export'; result: ExportedRows }
+  | { action: 'resend'; result: ResendByKey };
 
 function isErrorPayloadAction(action: string): action is ErrorPayloadAction {
   return (ERROR_PAYLOAD_ACTIONS as readonly string[]).includes(action);
@@ -95,6 +97,9 @@ export async function runErrorPayloadAction(store: Store, request: ErrorPayloadA
     }
     case 'export':
       return { action, result: await exportFailedRows(store, { batchId: idOf(action, 'batch', payload), actor, csv: request.csv, now }) };
+    case 'resend':
+      // The remote system lost records: their latest delivered versions, by source key, as replay batches.
+      return { action, result: await resendByKey(store, { ...resendRequestOf(payload), processingFolder: request.processingFolder, actor, csv: request.csv, now }) };
   }
 }
 

@@ -4,6 +4,7 @@ import { csvDownloadHeaders, registerBatchFolder } from '../../lib/files';
 import { batchView, errorPayloadView, eventView } from '../../lib/messages';
 import { resolveFolder } from '../../lib/node-red/config-values';
 import { registerFlowNode, type FlowNodeContext, type Send } from '../../lib/node-red/flow-node';
+import { resendView } from '../../lib/resend';
 import { runErrorPayloadAction, type ErrorPayloadActionResult } from './actions';
 
 interface ErrorPayloadDef extends NodeDef {
@@ -37,7 +38,13 @@ function describeResult({ action, result }: ErrorPayloadActionResult): [string, 
       return result.source === 'errors' ? ['status.replayed', { parent: result.parent.id, id: result.batch.id }] : ['status.retried', { id: result.batch.id }];
     case 'export':
       return ['status.exported', { rows: result.rows, id: result.parentBatchId }];
+    case 'resend':
+      return ['status.resent', resentCounts(result)];
   }
+}
+
+function resentCounts(result: { resent: { rows: number }[]; refused: unknown[] }): Record<string, number> {
+  return { rows: result.resent.reduce((sum, resent) => sum + resent.rows, 0), batches: result.resent.length, refused: result.refused.length };
 }
 
 /** Answers leave the node as views (camelCase, ISO times), not as database rows. */
@@ -58,6 +65,8 @@ function resultView(answer: ErrorPayloadActionResult): unknown {
         : { source: 'original', batch: batchView(answer.result.batch) };
     case 'export':
       return answer.result.csv;
+    case 'resend':
+      return resendView(answer.result);
   }
 }
 

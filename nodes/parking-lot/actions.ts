@@ -1,11 +1,12 @@
 import { InvalidRequestError } from '../../lib/errors';
 import { batchFilterOf, getBatchDetail, type BatchDetail } from '../../lib/parking';
+import { resendByKey, resendRequestOf, type ResendByKey } from '../../lib/resend';
 import { cancelBatch, countBatches, listBatches, retryBatch, type BatchCounts, type BatchPage, type BatchRow, type Store } from '../../lib/store';
 
 // The parking-lot node's admin actions: msg.topic names the action, msg.payload says what it is about.
 // This is where a message is read; lib/ gets typed requests (a filter, an id, who asked and why).
 
-const ADMIN_ACTIONS = ['list', 'get', 'retry', 'cancel', 'stats'] as const;
+const ADMIN_ACTIONS = ['list', 'get', 'retry', 'cancel', 'stats', 'resend'] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
 export interface AdminRequest {
@@ -15,11 +16,13 @@ export interface AdminRequest {
   payload: unknown;
   /** Who asked, for the audit trail of retry and cancel. */
   actor: string;
+  /** Where a resend's replay files go for the row-processors to read. */
+  processingFolder?: string;
   now?: number;
 }
 
 export type { BatchDetail };
-export type AdminResult = BatchPage | BatchDetail | BatchRow | BatchCounts;
+export type AdminResult = BatchPage | BatchDetail | BatchRow | BatchCounts | ResendByKey;
 
 function isAdminAction(action: string): action is AdminAction {
   return (ADMIN_ACTIONS as readonly string[]).includes(action);
@@ -47,6 +50,12 @@ export async function runAdminAction(store: Store, request: AdminRequest): Promi
       return cancelBatch(store, { id: batchIdOf(action, payload), actor, reason: reasonOf(payload), now });
     case 'stats':
       return countBatches(store, groupFilterOf(payload));
+    case 'resend': {
+      // The remote system lost records: their latest delivered versions, by source key, as replay batches.
+      const asked = resendRequestOf(payload);
+      if (!request.processingFolder) throw new InvalidRequestError('resend needs a processing folder to write its replay files into');
+      return resendByKey(store, { ...asked, processingFolder: request.processingFolder, actor, now });
+    }
   }
 }
 

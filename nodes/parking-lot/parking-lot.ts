@@ -1,9 +1,10 @@
 import type { NodeAPI, NodeMessageInFlow } from 'node-red';
 import { batchView, eventView, TOPICS } from '../../lib/messages';
-import { readNumbers } from '../../lib/node-red/config-values';
+import { readNumbers, resolveFolder } from '../../lib/node-red/config-values';
 import { PARKING_LOT_RULES } from '../../lib/node-red/field-rules';
 import { registerFlowNode, type FlowNodeContext, type Send } from '../../lib/node-red/flow-node';
 import { compileGroupPattern, groupLabel, parkRequest, type ParkingRules } from '../../lib/parking';
+import { resendView } from '../../lib/resend';
 import { runAdminAction, type AdminResult } from './actions';
 import type { NodeDef } from 'node-red';
 
@@ -39,13 +40,17 @@ function rulesOf(def: ParkingLotDef): ParkingRules {
 
 /** Admin answers leave the node as views (camelCase, ISO times), not as database rows. */
 function adminResultView(result: AdminResult): unknown {
+  if ('resent' in result) return resendView(result);
   if ('batches' in result) return { ...result, batches: result.batches.map(batchView) };
   if ('byStatus' in result) return result;
   if ('events' in result) return { batch: batchView(result.batch), events: result.events.map(eventView) };
   return batchView(result);
 }
 
-function start(context: FlowNodeContext<ParkingRules>) {
+/** The rules, and where a resend writes its replay files: the processing folder row-processors read from. */
+type ParkingLotConfig = ParkingRules & { processingFolder: string };
+
+function start(context: FlowNodeContext<ParkingLotConfig>) {
   const { store, config: rules } = context;
   let shown: { key: string; params?: Record<string, string | number> } = { key: 'status.ready' };
   const show = (key: string, params?: Record<string, string | number>) => {
@@ -54,7 +59,10 @@ function start(context: FlowNodeContext<ParkingRules>) {
   };
 
   function describeAdminResult(action: string, result: AdminResult): void {
-    if ('batches' in result) show('status.listed', { count: result.batches.length, total: result.total });
+    if ('resent' in result) {
+      const rows = result.resent.reduce((sum, resent) => sum + resent.rows, 0);
+      show('status.resent', { rows, batches: result.resent.length, refused: result.refused.length });
+    } else if ('batches' in result) show('status.listed', { count: result.batches.length, total: result.total });
     else if ('byStatus' in result) show('status.stats', { total: result.total });
     else if ('events' in result) show('status.got', { id: result.batch.id, status: result.batch.status });
     else show(action === 'retry' ? 'status.retried' : 'status.cancelled', { id: result.id, group: groupLabel(result) });
@@ -78,7 +86,7 @@ function start(context: FlowNodeContext<ParkingRules>) {
         msg.payload = batchView(batch);
         show('status.parked', { id: batch.id, group: groupLabel(batch) });
       } else {
-        const result = await store.use((db) => runAdminAction(db, { action, payload: msg.payload, actor }));
+        const result = await store.use((db) => runAdminAction(db, { action, payload: msg.payload, actor, processingFolder: rules.processingFolder }));
         msg.payload = adminResultView(result);
         describeAdminResult(action, result);
       }
@@ -88,10 +96,11 @@ function start(context: FlowNodeContext<ParkingRules>) {
 }
 
 function register(RED: NodeAPI): void {
-  registerFlowNode<ParkingLotDef, ParkingRules>(RED, {
+  registerFlowNode<ParkingLotDef, ParkingLotConfig>(RED, {
     type: 'parking-lot',
     uses: { store: (def) => def.store },
-    configure: (def) => rulesOf(def),
+    // The error-payload node's and the sidebar's default: the folder file-persisters park from.
+    configure: (def, red) => ({ ...rulesOf(def), processingFolder: resolveFolder(red, undefined, 'processing') }),
     start,
     options: { settings: { parkingLotFieldRules: { value: PARKING_LOT_RULES, exportable: true } } },
   });
