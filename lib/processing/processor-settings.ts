@@ -21,7 +21,10 @@ export interface ProcessorSettings {
   breakerThreshold: number;
   /** How long a batch stays parked after the downstream was found down (ERROR_RETRY). */
   errorRetryDelayMs: number;
-  /** A checkpoint window is written after this many settled rows, or this much time. */
+  /**
+   * A checkpoint window is written once this many rows are settled, and at the latest this long after the
+   * first of them settled: a crash re-sends at most the rows in flight plus those settled in that time.
+   */
   windowRows: number;
   windowMs: number;
   leaseMs: number;
@@ -35,7 +38,7 @@ export const DEFAULT_SETTINGS: Omit<ProcessorSettings, 'request' | 'folders'> = 
   breakerThreshold: 10,
   errorRetryDelayMs: 60_000,
   windowRows: 1000,
-  windowMs: 2000,
+  windowMs: 1000,
   leaseMs: 300_000,
 };
 
