@@ -5,7 +5,7 @@ import { describeError } from '../errors';
 import { idempotencyKey, originBatchId } from '../lineage';
 import { changeBatchStatus, errorPayloadRows, LeaseLostError, type BatchRow, type FailedRow, type Store } from '../store';
 import { CheckpointTracker, type RowResult } from './checkpoint-tracker';
-import { failBatch, finishBatch, reparkBatch, type BatchFileEnd, type EndContext } from './end-batch';
+import { failUnreadBatch, finishBatch, reparkBatch, type BatchFileEnd, type EndContext } from './end-batch';
 import { locateBatchFile } from './file-locations';
 import { readFileRows, scanBatchFile, type BatchFileScan } from './file-rows';
 import { LeaseKeeper } from './lease-keeper';
@@ -168,7 +168,7 @@ class BatchRun {
   }
 
   private async failed(reason: string): Promise<BatchSummary> {
-    this.batch = await failBatch(this.ending, this.batch, reason);
+    this.batch = await failUnreadBatch(this.ending, this.batch, reason);
     return this.summary('FAILED', reason);
   }
 
