@@ -14,12 +14,13 @@ const rule = (defaultValue: number, min: number, max: number, integer = true): N
 
 export const ROW_PROCESSOR_RULES = {
   concurrency: rule(4, 1, 256),
-  maxAttempts: rule(3, 1, 100),
+  // The defaults are DEFAULT_SETTINGS.retry (lib/processing/processor-settings.ts says why these).
+  maxAttempts: rule(15, 1, 100),
   baseDelayMs: rule(500, 0, 3_600_000),
-  maxDelayMs: rule(30_000, 0, 3_600_000),
+  maxDelayMs: rule(10_000, 0, 3_600_000),
   breakerThreshold: rule(10, 1, 100_000),
   errorRetryDelay: rule(60, 0, 86_400, false),
-  // At least 5 s: above twice the 2 s checkpoint interval, so the dialog's range check also keeps the
+  // At least 5 s: above twice the 1 s checkpoint interval, so the dialog's range check also keeps the
   // runtime's lease rule (nodes/row-processor/settings.ts), which the editor cannot see.
   leaseTime: rule(300, 5, 86_400, false),
   windowRows: rule(1000, 1, 1_000_000),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describeError } from '../errors';
-import { changeBatchStatus, getBatch, type BatchFileFormat, type BatchPatch, type BatchRow, type Store } from '../store';
+import { changeBatchStatus, getBatch, storeInTransaction, writeTransaction, type BatchFileFormat, type BatchPatch, type BatchRow, type Store } from '../store';
+import { releaseHeldCopies } from '../store/error-payloads/release-held-copies';
 import { writeBatchErrorFile, writeJsonlBatchErrorFile } from './error-file-of-batch';
 import { moveBatchFile } from './file-locations';
 import type { ProcessorSettings } from './processor-settings';
@@ -79,6 +80,21 @@ export async function failBatch(context: EndContext, batch: BatchRow, reason: st
     reason,
     patch: { ...patch, error: reason, finished_at: now, lease_owner: null, lease_until: null, started_at: batch.started_at ?? now },
     now,
+  });
+}
+
+/**
+ * FAILED because the batch's file could not be read (missing, or not CSV / JSON Lines): nothing was sent.
+ * A replay that ends so gives the failed rows it held back to its parent's open list (NEW), in the same
+ * transaction, so the failure is not lost behind a replay that will never settle it.
+ */
+export async function failUnreadBatch(context: EndContext, batch: BatchRow, reason: string): Promise<BatchRow> {
+  if (batch.parent_batch_id === null) return failBatch(context, batch, reason);
+  return writeTransaction(context.store, async (trx) => {
+    const failed = await failBatch({ ...context, store: storeInTransaction(context.store, trx) }, batch, reason);
+    const now = failed.status_time;
+    await releaseHeldCopies(context.store, trx, failed, { actor: context.owner, reason: `replay batch ${failed.id} could not read its file: ${reason}`, now });
+    return failed;
   });
 }
 

@@ -5,7 +5,7 @@ import { describeError } from '../errors';
 import { idempotencyKey, originBatchId } from '../lineage';
 import { changeBatchStatus, errorPayloadRows, LeaseLostError, type BatchRow, type FailedRow, type Store } from '../store';
 import { CheckpointTracker, type RowResult } from './checkpoint-tracker';
-import { failBatch, finishBatch, reparkBatch, type BatchFileEnd, type EndContext } from './end-batch';
+import { failUnreadBatch, finishBatch, reparkBatch, type BatchFileEnd, type EndContext } from './end-batch';
 import { locateBatchFile } from './file-locations';
 import { readFileRows, scanBatchFile, type BatchFileScan } from './file-rows';
 import { LeaseKeeper } from './lease-keeper';
@@ -17,6 +17,7 @@ import { RunStop } from './run-stop';
 import type { WindowContext } from './settle-window';
 import { settleWindowRetrying } from './settle-window-retrying';
 import { TaskPool } from './task-pool';
+import { WindowSchedule } from './window-schedule';
 
 export interface ProcessorContext {
   store: Store;
@@ -54,7 +55,6 @@ class BatchRun {
   private readonly lease: LeaseKeeper;
   private readonly sender: RowSender;
   private readonly ending: EndContext;
-  private lastWriteAt = Date.now();
 
   constructor(
     private readonly context: ProcessorContext,
@@ -104,6 +104,10 @@ class BatchRun {
     this.report();
 
     const rows = readFileRows(filePath, scan, origin, this.settings, this.batch.checkpoint_row, this.batch.id);
+    const schedule = new WindowSchedule(this.settings.windowRows, this.settings.windowMs, async () => {
+      await this.writeWindow(windows, tracker);
+      return tracker.pending;
+    });
     try {
       for (;;) {
         const work = await rows.next();
@@ -111,17 +115,18 @@ class BatchRun {
         await rowsInFlight.run(async () => {
           const result = await this.sender.sendWork(work);
           if (result) tracker.settle(work.rowNumber, result);
+          schedule.settled(tracker.pending);
         });
         if (this.stopped()) break;
-        if (tracker.pending >= this.settings.windowRows || Date.now() - this.lastWriteAt >= this.settings.windowMs) {
-          await this.writeWindow(windows, tracker);
-        }
+        await schedule.idle();
       }
     } finally {
       await rows.close();
+      // The rows in flight settle before the last window, so a stop or a re-park re-sends none of them.
       await rowsInFlight.drain();
+      await schedule.stop();
     }
-    await this.writeWindow(windows, tracker);
+    await schedule.flush();
     return this.end(scan.rows, { filePath, rowColumns: scan.rowColumns, format: scan.format });
   }
 
@@ -163,7 +168,7 @@ class BatchRun {
   }
 
   private async failed(reason: string): Promise<BatchSummary> {
-    this.batch = await failBatch(this.ending, this.batch, reason);
+    this.batch = await failUnreadBatch(this.ending, this.batch, reason);
     return this.summary('FAILED', reason);
   }
 
@@ -216,7 +221,6 @@ class BatchRun {
       }
       throw error;
     }
-    this.lastWriteAt = now;
     this.lease.renewed(now);
     for (const failed of window.failures) this.context.onFailedRow?.(this.batch, failed);
     this.report();

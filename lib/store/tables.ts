@@ -158,6 +158,7 @@ export const EVENT_ACTIONS = [
   'resolved-in-lineage',
   'discarded-in-lineage',
   'held-by-replay',
+  'released-by-replay',
   // watermark
   'watermark-reset',
   // control

@@ -7,8 +7,13 @@ export interface FixStatistics {
   batchId: number;
   /** Its error payloads: every row of it that failed, in any run. */
   failed: number;
-  /** Still to be fixed: NEW, READY or RESUBMITTED. */
+  /**
+   * Still to be fixed here: NEW, READY, or RESUBMITTED for a resend. A copy held by a replay (RESUBMITTED,
+   * no lease) is not open here: its row's one open item is the replay's (see `heldByReplay`).
+   */
   open: number;
+  /** Failed rows of this batch that a replay holds (RESUBMITTED, no lease) until its outcome settles them. */
+  heldByReplay: number;
   resolved: number;
   discarded: number;
   /** Of `resolved` and `discarded`: rows settled in another batch of the lineage (a replay, or the batch it replays). */
@@ -38,6 +43,15 @@ export async function fixStatistics(store: Store, batchIds: readonly number[]): 
       const statistics = result.get(Number(row.batch_id))!;
       statistics.byStatus[row.status] = Number(row.count);
     }
+    const held = (await store
+      .knex(store.tables.errorPayload)
+      .whereIn('batch_id', chunk)
+      .where('status', 'RESUBMITTED')
+      .whereNull('lease_owner')
+      .select('batch_id')
+      .count({ count: '*' })
+      .groupBy('batch_id')) as { batch_id: number; count: number | string }[];
+    for (const row of held) result.get(Number(row.batch_id))!.heldByReplay = Number(row.count);
     const throughLineage = (await store
       .knex(store.tables.event)
       .whereIn('batch_id', chunk)
@@ -56,7 +70,7 @@ export async function fixStatistics(store: Store, batchIds: readonly number[]): 
   for (const statistics of result.values()) {
     const { byStatus } = statistics;
     statistics.failed = ERROR_PAYLOAD_STATUSES.reduce((sum, status) => sum + byStatus[status], 0);
-    statistics.open = OPEN_ERROR_PAYLOAD_STATUSES.reduce((sum, status) => sum + byStatus[status], 0);
+    statistics.open = OPEN_ERROR_PAYLOAD_STATUSES.reduce((sum, status) => sum + byStatus[status], 0) - statistics.heldByReplay;
     statistics.resolved = byStatus.RESOLVED;
     statistics.discarded = byStatus.DISCARDED;
   }
@@ -65,5 +79,5 @@ export async function fixStatistics(store: Store, batchIds: readonly number[]): 
 
 function emptyStatistics(batchId: number): FixStatistics {
   const byStatus = Object.fromEntries(ERROR_PAYLOAD_STATUSES.map((status) => [status, 0])) as Record<ErrorPayloadStatus, number>;
-  return { batchId, failed: 0, open: 0, resolved: 0, discarded: 0, settledThroughLineage: 0, byStatus, replayBatchIds: [] };
+  return { batchId, failed: 0, open: 0, heldByReplay: 0, resolved: 0, discarded: 0, settledThroughLineage: 0, byStatus, replayBatchIds: [] };
 }
