@@ -18,6 +18,8 @@ export function fixStatisticsView(statistics: FixStatistics) {
   return {
     failed: statistics.failed,
     open: statistics.open,
+    // Held RESUBMITTED by a replay batch: the replay's outcome settles them (open there, not here).
+    heldByReplay: statistics.heldByReplay,
     resolved: statistics.resolved,
     discarded: statistics.discarded,
     settledThroughLineage: statistics.settledThroughLineage,

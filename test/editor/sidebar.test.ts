@@ -110,7 +110,7 @@ describe('the batch sync sidebar of `npm start`', { skip, timeout: 300_000 }, ()
     const detail = await text('#bsync-batch-detail');
     assert.match(detail, /employee-bank-connections-sample\.csv/);
     assert.match(detail, /employee-bank-connections-sample\.errors\.csv/, 'the error file');
-    assert.match(detail, new RegExp(`${stored.failed_rows} open, 0 resolved, 0 discarded`));
+    assert.match(detail, new RegExp(`${stored.failed_rows} open, 0 in a replay, 0 resolved, 0 discarded`));
     await shot('sidebar-batches.png');
   });
 
