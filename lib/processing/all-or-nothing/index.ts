@@ -3,3 +3,4 @@ export { type AllOrNothingSettings } from './all-or-nothing-settings';
 export { checkEveryRow, type FirstPassResult } from './first-pass';
 export { AllOrNothingSend } from './all-or-nothing-send';
 export { compensateAppliedRows, compensationDue, type CompensationEnd } from './compensate';
+export { resendUndo } from './resend-undo';

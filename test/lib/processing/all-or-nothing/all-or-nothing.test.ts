@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { ApiClient } from '../../../../lib/delivery';
-import { processBatch, type ProcessorSettings } from '../../../../lib/processing';
-import { claimBatches, getBatch, listEvents, openStore, type BatchRow, type Store } from '../../../../lib/store';
+import { processBatch, resendErrorPayload, type ProcessorSettings } from '../../../../lib/processing';
+import { claimBatches, claimErrorPayloads, getBatch, listEvents, markErrorPayloadReady, openStore, type BatchRow, type Store } from '../../../../lib/store';
 import { compileRowSchema } from '../../../../lib/validation';
 import { makeFolders, parkAndClaim, settingsFor, writeCsv, type Folders } from '../../../support/batch-fixture';
 import { RecordsApi, type RecordsApiOptions } from '../../../support/records-api';
@@ -134,11 +134,12 @@ describeEachDatabase('all or nothing', (kind) => {
       assert.equal(after.lease_owner, null);
     }));
 
-  it('keeps an undo the API keeps refusing as a compensation error payload, and counts it as not undone', () =>
-    withApi(
+  it('keeps an undo the API keeps refusing as a compensation error payload, and sends that undo (not the row) once it is READY', () => {
+    let locked = true;
+    return withApi(
       {
         refuseCreate: (record) => (record.contactNo === 'K0060' ? { status: 422, body: { message: 'refused' } } : undefined),
-        refuseDelete: (id) => (id === 'c10' ? { status: 500, body: { message: 'database locked' } } : undefined),
+        refuseDelete: (id) => (locked && id === 'c10' ? { status: 500, body: { message: 'database locked' } } : undefined),
       },
       async (folders) => {
         writeCsv(folders, 'undo-fails.csv', contacts(80));
@@ -164,8 +165,21 @@ describeEachDatabase('all or nothing', (kind) => {
         });
         assert.match(String(kept.error), /row 10 was applied and its undo DELETE \/contacts\/c10 failed/);
         assert.equal((await actions(batch.id)).filter((action) => action === 'compensated').length, 58);
+
+        // The downstream is fixed; an admin marks the undo READY and an errors-mode dispatcher resends it.
+        locked = false;
+        const creates = api.creates().length;
+        await markErrorPayloadReady(store, { id: Number(kept.id), actor: 'admin' });
+        const [claimed] = await claimErrorPayloads(store, { owner: OWNER, leaseMs: 60_000, limit: 1, groupType: batch.group_type });
+        assert.equal(Number(claimed?.id), Number(kept.id));
+        const settled = await resendErrorPayload({ store, client, owner: OWNER }, claimed, settings(folders));
+        assert.equal(settled.status, 'RESOLVED');
+        assert.equal(api.records.size, 0, 'the undo was sent');
+        assert.equal(api.creates().length, creates, 'and not the row');
+        assert.equal(api.deletes().at(-1)?.headers['idempotency-key'], `bsync-${batch.id}-10-undo`);
       },
-    ));
+    );
+  });
 
   it('undoes rows applied before a stop: what undoes them is in the store, not in the run', () => {
     const stopping = new AbortController();
