@@ -135,6 +135,7 @@ class BatchRun {
       await rowsInFlight.drain();
     }
     await this.writeWindow(windows, tracker);
+    if (this.undoable && !this.lease.lost) await this.undoable.flush(this.context.store, this.batch, this.context.owner);
     if (this.undoable?.failing && !this.lease.lost && (await compensationDue(this.context.store, this.batch.id))) {
       if (!this.stop.stopped) return this.compensate(origin);
       // Stopping (or the downstream down) before the undo: re-parked, the resumed batch undoes the rows.
@@ -273,7 +274,7 @@ class BatchRun {
       }
       throw error;
     }
-    this.undoable?.written(window);
+    this.undoable?.written();
     this.lastWriteAt = now;
     this.lease.renewed(now);
     for (const failed of window.failures) this.context.onFailedRow?.(this.batch, failed);

@@ -1,4 +1,4 @@
-import type { BatchRow, EventInput } from '../../store';
+import { recordEvents, type BatchRow, type EventInput, type Store } from '../../store';
 import type { RowResult, Window } from '../checkpoint-tracker';
 import type { ProcessorSettings } from '../processor-settings';
 import { resultOf, type RowSender } from '../row-sender';
@@ -7,13 +7,15 @@ import { appliedRowEvents, appliedRowOf, type AppliedRow } from './applied-row';
 
 /**
  * The send pass of an all-or-nothing batch with an undo request: remembers what undoes each row the
- * downstream applied until the checkpoint window that settles the row writes it (a `rows-applied` event,
- * in the window's transaction, so a crash never loses an applied row's undo), and the first failure with
- * it (`compensation-due`), after which the run takes no more rows.
+ * downstream applied until the next checkpoint window writes it (a `rows-applied` event, in the window's
+ * transaction: a row the checkpoint passed always has its undo stored), and the first failure with it
+ * (`compensation-due`), after which the run sends no more rows.
  */
 export class AllOrNothingSend {
   private readonly applied = new Map<number, AppliedRow>();
   private failed = false;
+  /** The rows the last window's events carried. */
+  private emitted: number[] = [];
 
   constructor(
     private readonly settings: ProcessorSettings,
@@ -40,14 +42,13 @@ export class AllOrNothingSend {
     return resultOf(work.rowNumber, outcome, work.request.body, work.original, work.key);
   }
 
-  /** The events a window writes with its rows: what undoes each row it settles as applied, and its first failure. */
+  /**
+   * The events a window writes: what undoes every row applied since the last window (not only the rows it
+   * settles: a row applied past a held one must not wait, or a run that stops would lose it), and the
+   * window's first failure.
+   */
   windowEvents(batch: BatchRow, window: Window, owner: string, now: number): EventInput[] {
-    const applied: AppliedRow[] = [];
-    for (const rowNumber of window.rowNumbers) {
-      const row = this.applied.get(rowNumber);
-      if (row) applied.push(row);
-    }
-    const events = appliedRowEvents(batch.id, owner, applied, now);
+    const events = this.appliedEvents(batch, owner, now);
     const [failure] = window.failures;
     if (failure) {
       events.push({
@@ -63,8 +64,25 @@ export class AllOrNothingSend {
     return events;
   }
 
-  /** The window was written: its rows' undo is stored, and no longer kept here. */
-  written(window: Window): void {
-    for (const rowNumber of window.rowNumbers) this.applied.delete(rowNumber);
+  /** The window was written: the undo of the rows it carried is stored, and no longer kept here. */
+  written(): void {
+    for (const rowNumber of this.emitted) this.applied.delete(rowNumber);
+    this.emitted = [];
+  }
+
+  /**
+   * After the last window: rows applied that no window carried (the last window wrote nothing, its first
+   * row held for a resume) are recorded on their own, so the undo knows them.
+   */
+  async flush(store: Store, batch: BatchRow, owner: string): Promise<void> {
+    const events = this.appliedEvents(batch, owner, Date.now());
+    if (events.length > 0) await recordEvents(store, store.knex, events);
+    this.written();
+  }
+
+  private appliedEvents(batch: BatchRow, owner: string, now: number): EventInput[] {
+    const rows = [...this.applied.values()].sort((a, b) => a.rowNumber - b.rowNumber);
+    this.emitted = rows.map((row) => row.rowNumber);
+    return appliedRowEvents(batch.id, owner, rows, now);
   }
 }

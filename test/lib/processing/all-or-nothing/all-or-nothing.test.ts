@@ -210,6 +210,38 @@ describeEachDatabase('all or nothing', (kind) => {
     );
   });
 
+  it('undoes a row applied past one held by an outage: a refused row, then the downstream down, then the resume', () => {
+    let down = true;
+    return withApi(
+      {
+        refuseCreate: (record) => {
+          if (record.contactNo === 'K0020') return { status: 422, body: { message: 'refused' }, delayMs: 150 };
+          if (record.contactNo === 'K0021' && down) return { status: 503, body: 'maintenance' };
+          return undefined;
+        },
+      },
+      async (folders) => {
+        writeCsv(folders, 'held.csv', contacts(40));
+        const batch = await parkAndClaim(store, folders, 'held.csv', OWNER);
+        // Rows 20, 21 and 22 go out together: 21's 503 opens the breaker (held for the resume), 22 is applied.
+        const first = await run(batch, settings(folders, { concurrency: 3, breakerThreshold: 1, windowRows: 1000, errorRetryDelayMs: 0 }));
+        assert.equal(first.status, 'ERROR_RETRY');
+        const parked = await getBatch(store, batch.id);
+        assert.equal(parked.checkpoint_row, 20, 'row 20 failed and is settled; row 21 is held');
+        const applied = [...api.records.values()].map((record) => record.contactNo);
+        assert.ok(applied.includes('K0022'), `row 22 was applied past the held row (${applied.length} applied)`);
+
+        down = false;
+        const [again] = await claimBatches(store, { owner: OWNER, leaseMs: 60_000, limit: 1, groupType: batch.group_type, groupId: batch.group_id ?? undefined });
+        const second = await run(again, settings(folders, { concurrency: 3 }));
+        assert.equal(second.status, 'FAILED');
+        assert.equal(api.records.size, 0, 'row 22 is undone too');
+        assert.equal(api.creates().filter((request) => JSON.parse(request.body).contactNo === 'K0021').length, 1, 'the held row is not sent again: the batch is being undone');
+        assert.match(second.error ?? '', /^row 20: /);
+      },
+    );
+  });
+
   it('re-parks the batch when the downstream is down (circuit open), without undoing anything', () =>
     withApi({ refuseCreate: (record) => (Number(String(record.contactNo).slice(1)) >= 30 ? { status: 503, body: 'maintenance' } : undefined) }, async (folders) => {
       writeCsv(folders, 'down.csv', contacts(50));
