@@ -35,8 +35,8 @@ describe('examples/all-or-nothing.json on a runtime', { timeout: 120_000 }, () =
   const inject = async (name: string) => {
     const node = nodes.find((n) => n.type === 'inject' && n.name === name);
     assert.ok(node, `an inject "${name}"`);
-    const response = await fetch(`${runtime.url}/inject/${node.id}`, { method: 'POST' });
-    assert.equal(response.status, 200, `inject "${name}"`);
+    // The deploy answers before the flows have started: until then the inject is not there (404, no effect).
+    await eventually(async () => (await fetch(`${runtime.url}/inject/${node.id}`, { method: 'POST' })).status === 200, `inject "${name}"\n${runtime.tail()}`, 30_000);
   };
   const contacts = async () => (await (await fetch(`${runtime.url}/bsync-example-aon/contacts`)).json()) as Record<string, unknown>;
   const ended = (status: string, fileName: RegExp) =>
