@@ -4,8 +4,9 @@ import type { ApiClient } from '../delivery/api-client';
 import { describeError } from '../errors';
 import { idempotencyKey, originBatchId } from '../lineage';
 import { changeBatchStatus, errorPayloadRows, LeaseLostError, type BatchRow, type FailedRow, type Store } from '../store';
+import { AllOrNothingSend, checkEveryRow, compensateAppliedRows, compensationDue } from './all-or-nothing';
 import { CheckpointTracker, type RowResult } from './checkpoint-tracker';
-import { failUnreadBatch, finishBatch, reparkBatch, type BatchFileEnd, type EndContext } from './end-batch';
+import { failBatch, failUnreadBatch, finishBatch, reparkBatch, type BatchFileEnd, type EndContext } from './end-batch';
 import { locateBatchFile } from './file-locations';
 import { readFileRows, scanBatchFile, type BatchFileScan } from './file-rows';
 import { LeaseKeeper } from './lease-keeper';
@@ -55,6 +56,8 @@ class BatchRun {
   private readonly lease: LeaseKeeper;
   private readonly sender: RowSender;
   private readonly ending: EndContext;
+  /** All or nothing with an undo request: the send pass that records what undoes each applied row. */
+  private readonly undoable?: AllOrNothingSend;
 
   constructor(
     private readonly context: ProcessorContext,
@@ -66,6 +69,8 @@ class BatchRun {
     this.lease = new LeaseKeeper(context.store, claimed.id, context.owner, settings.leaseMs, () => this.stop.stop());
     this.sender = new RowSender(context.client, settings, this.stop);
     this.ending = { store: context.store, owner: context.owner, settings };
+    const undoTemplate = settings.allOrNothing?.compensation?.pathTemplate;
+    if (undoTemplate) this.undoable = new AllOrNothingSend(settings, undoTemplate);
   }
 
   async run(): Promise<BatchSummary> {
@@ -98,6 +103,14 @@ class BatchRun {
     await this.startProcessing(scan.rows);
 
     const origin = await originBatchId(this.context.store, this.batch);
+    if (this.settings.allOrNothing) {
+      // A batch that resumes after its first pass already sent rows; one whose undo was due carries on with it.
+      if (this.undoable && (await compensationDue(this.context.store, this.batch.id))) return this.compensate(origin);
+      if (this.batch.checkpoint_row === 0) {
+        const checked = await this.checkEveryRow(filePath, scan, origin);
+        if (checked) return checked;
+      }
+    }
     const windows = await this.windowContext();
     const tracker = new CheckpointTracker(this.batch.checkpoint_row);
     const rowsInFlight = new TaskPool(this.settings.concurrency);
@@ -111,9 +124,9 @@ class BatchRun {
     try {
       for (;;) {
         const work = await rows.next();
-        if (!work || this.stopped()) break;
+        if (!work || this.stopped() || this.undoable?.failing) break;
         await rowsInFlight.run(async () => {
-          const result = await this.sender.sendWork(work);
+          const result = this.undoable ? await this.undoable.send(this.sender, work) : await this.sender.sendWork(work);
           if (result) tracker.settle(work.rowNumber, result);
           schedule.settled(tracker.pending);
         });
@@ -127,6 +140,13 @@ class BatchRun {
       await schedule.stop();
     }
     await schedule.flush();
+    if (this.undoable && !this.lease.lost) await this.undoable.flush(this.context.store, this.batch, this.context.owner);
+    if (this.undoable?.failing && !this.lease.lost && (await compensationDue(this.context.store, this.batch.id))) {
+      if (!this.stop.stopped) return this.compensate(origin);
+      // Stopping (or the downstream down) before the undo: re-parked, the resumed batch undoes the rows.
+      this.batch = await reparkBatch(this.ending, this.batch, this.stop.runtimeStopping && !this.sender.downstreamDown ? 'runtime-stopping' : 'downstream-down');
+      return this.summary('ERROR_RETRY', this.batch.error);
+    }
     return this.end(scan.rows, { filePath, rowColumns: scan.rowColumns, format: scan.format });
   }
 
@@ -172,6 +192,43 @@ class BatchRun {
     return this.summary('FAILED', reason);
   }
 
+  /** All or nothing: every row checked before any is sent; a bad row fails the batch with nothing sent. */
+  private async checkEveryRow(filePath: string, scan: BatchFileScan, origin: number): Promise<BatchSummary | undefined> {
+    const checked = await checkEveryRow(
+      { store: this.context.store, owner: this.context.owner, settings: this.settings, stopped: () => this.stopped(), onFailedRow: (failure) => this.context.onFailedRow?.(this.batch, failure) },
+      this.batch,
+      filePath,
+      scan,
+      origin,
+    );
+    if (checked.ok) return undefined;
+    if (checked.stopped) return this.end(scan.rows, null);
+    this.batch = await failBatch(this.ending, this.batch, checked.reason, { processed_rows: checked.badRows, failed_rows: checked.badRows });
+    return this.summary('FAILED', checked.reason);
+  }
+
+  /**
+   * All or nothing: a row failed at the API after rows were applied. Each applied row is undone and the
+   * batch ends FAILED with the reason; the file stays where it is, for a fix and a replay of the original.
+   * The downstream down, or the runtime stopping, re-parks the batch: it resumes with the undo.
+   */
+  private async compensate(origin: number): Promise<BatchSummary> {
+    const due = await compensationDue(this.context.store, this.batch.id);
+    const compensation = await compensateAppliedRows(
+      { store: this.context.store, client: this.context.client, owner: this.context.owner, settings: this.settings, stop: this.stop },
+      this.batch,
+      origin,
+      due!,
+    );
+    if (this.lease.lost) return this.summary('LEASE_LOST', 'another runtime took the batch over');
+    if (!compensation.done) {
+      this.batch = await reparkBatch(this.ending, this.batch, compensation.why);
+      return this.summary('ERROR_RETRY', this.batch.error);
+    }
+    this.batch = await failBatch(this.ending, this.batch, compensation.reason);
+    return this.summary('FAILED', compensation.reason);
+  }
+
   private async startProcessing(totalRows: number): Promise<void> {
     const now = Date.now();
     this.batch = await changeBatchStatus(this.context.store, {
@@ -198,6 +255,7 @@ class BatchRun {
       owner: this.context.owner,
       leaseMs: this.settings.leaseMs,
       earlierFailures: await errorPayloadRows(this.context.store, this.batch.id),
+      windowEvents: this.undoable && ((batch, window, now) => this.undoable!.windowEvents(batch, window, this.context.owner, now)),
     };
   }
 
@@ -221,6 +279,7 @@ class BatchRun {
       }
       throw error;
     }
+    this.undoable?.written();
     this.lease.renewed(now);
     for (const failed of window.failures) this.context.onFailedRow?.(this.batch, failed);
     this.report();

@@ -1,7 +1,9 @@
 import type { CsvOptions } from '../csv';
 import type { SuccessCheck } from '../delivery/classify';
 import type { RetryPolicy } from '../delivery/retry-policy';
+import type { TargetKeySource } from '../matching/target-key';
 import type { RowValidator } from '../validation';
+import type { AllOrNothingSettings } from './all-or-nothing/all-or-nothing-settings';
 
 /** Maps a validated row to the request body (JSONata in the node; the row as it is by default). */
 export type RowMapper = (row: Record<string, unknown>) => Promise<unknown>;
@@ -29,6 +31,10 @@ export interface ProcessorSettings {
   windowMs: number;
   leaseMs: number;
   folders: { archive: string; failed: string };
+  /** Where the answer to a row's request names the id of the record it created (Location header, or the body). */
+  targetKey?: TargetKeySource;
+  /** Off when unset: every row is sent as it comes. */
+  allOrNothing?: AllOrNothingSettings;
 }
 
 export const DEFAULT_SETTINGS: Omit<ProcessorSettings, 'request' | 'folders'> = {

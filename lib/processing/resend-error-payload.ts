@@ -3,6 +3,7 @@ import { deliver } from '../delivery/deliver';
 import { IDEMPOTENCY_HEADER } from '../lineage';
 import { describeError } from '../errors';
 import { getBatch, settleErrorPayload, type ErrorPayloadRow, type Store } from '../store';
+import { resendUndo } from './all-or-nothing/resend-undo';
 import { jsonlSettings } from './jsonl-row';
 import { fillPathTemplate } from './path-template';
 import { prepareRow } from './prepare-row';
@@ -21,6 +22,8 @@ export interface ResendContext {
  * A payload that was never mapped (the row failed validation) is validated and mapped now, as a row would be.
  */
 export async function resendErrorPayload(context: ResendContext, errorPayload: ErrorPayloadRow, settings: ProcessorSettings): Promise<ErrorPayloadRow> {
+  // An undo an all-or-nothing batch could not send is sent as that undo, not as the row.
+  if (errorPayload.error_kind === 'compensation') return resendUndo(context, errorPayload, settings);
   const original = parseObject(errorPayload.original_payload) ?? {};
   let body = errorPayload.payload;
   let requestPath: string;

@@ -1,4 +1,4 @@
-import { writeCheckpointWindow, type BatchRow, type Store } from '../store';
+import { writeCheckpointWindow, type BatchRow, type EventInput, type Store } from '../store';
 import type { Window } from './checkpoint-tracker';
 
 export interface WindowContext {
@@ -7,6 +7,8 @@ export interface WindowContext {
   leaseMs: number;
   /** Rows of this batch with an error payload from an earlier run: one that succeeds now resolves it. */
   earlierFailures: ReadonlyMap<number, unknown>;
+  /** Events written with the window, in its transaction (all or nothing: what undoes the rows it applied). */
+  windowEvents?: (batch: BatchRow, window: Window, now: number) => EventInput[];
 }
 
 /**
@@ -29,6 +31,7 @@ export async function settleWindow(context: WindowContext, batch: BatchRow, wind
     // A replay's delivered rows settle their copies elsewhere in the lineage; a first run has none.
     succeededKeys: batch.parent_batch_id === null ? undefined : window.succeededKeys,
     leaseUntil: now + context.leaseMs,
+    events: context.windowEvents?.(batch, window, now),
     now,
   });
   return {

@@ -33,3 +33,4 @@ export { discardErrorPayload, type DiscardRequest } from './error-payloads/disca
 export { fixStatistics, type FixStatistics } from './error-payloads/fix-statistics';
 export * from './watermarks';
 export { latestKeyVersions } from './key-map/latest-versions';
+export * from './all-or-nothing';

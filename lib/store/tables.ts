@@ -90,9 +90,10 @@ export interface BatchRow {
 
 /**
  * Why a row failed: `validation` (schema, field count), `mapping` (JSONata, path), `permanent` (a 4xx),
- * `transient` (retries used up), `rejected` (a 2xx the success check refused), `read` (the row could not be read).
+ * `transient` (retries used up), `rejected` (a 2xx the success check refused), `read` (the row could not be read),
+ * `compensation` (an all-or-nothing batch could not undo a row it had applied: the payload names the undo request).
  */
-export const ERROR_KINDS = ['validation', 'mapping', 'permanent', 'transient', 'rejected', 'read'] as const;
+export const ERROR_KINDS = ['validation', 'mapping', 'permanent', 'transient', 'rejected', 'read', 'compensation'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 export interface ErrorPayloadRow {
@@ -146,6 +147,12 @@ export const EVENT_ACTIONS = [
   'rows-resolved-on-retry',
   'all-failed-rows-settled',
   'resent-by-key',
+  // batch, all or nothing: the rows a window applied (their undo requests), the failure that calls for
+  // undoing them, each row undone, an undo that failed and could not be kept as an error payload
+  'rows-applied',
+  'compensation-due',
+  'compensated',
+  'compensation-failed',
   // error payload (claimed and lease-expired-reclaimed too)
   'row-failed',
   'row-failed-again',

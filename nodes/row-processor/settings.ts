@@ -3,6 +3,7 @@ import type { SuccessCheck } from '../../lib/delivery/classify';
 import { ConfigError } from '../../lib/node-red/config-error';
 import { readNumbers, resolveFolder } from '../../lib/node-red/config-values';
 import { ROW_PROCESSOR_RULES } from '../../lib/node-red/field-rules';
+import type { TargetKeySource } from '../../lib/matching/target-key';
 import { DEFAULT_SETTINGS, type ProcessorSettings, type RowMapper } from '../../lib/processing';
 import { compileRowSchema } from '../../lib/validation';
 
@@ -28,6 +29,13 @@ export interface RowProcessorDef extends NodeDef {
   encoding: string;
   archiveFolder: string;
   failedFolder: string;
+  /** All or nothing (all unset: off, every row is sent as it comes). */
+  allOrNothing?: boolean;
+  compensationMethod?: string;
+  compensationPath?: string;
+  /** Where a row's answer names the created record's id: `location` (header) or `body` (targetKeyExpression). */
+  targetKeyFrom?: string;
+  targetKeyExpression?: string;
 }
 
 const ENCODINGS = ['utf8', 'latin1', 'utf16le'] as const;
@@ -60,6 +68,29 @@ function extraHeaders(text: string | undefined): Record<string, string> | undefi
     throw new ConfigError('row-processor.errors.headers');
   }
   return parsed as Record<string, string>;
+}
+
+/** Where the answer to a row's request names the created record's id; undefined when not asked. */
+function targetKeySource(RED: NodeAPI, node: Node, def: RowProcessorDef): TargetKeySource | undefined {
+  const from = def.targetKeyFrom || '';
+  if (from === '') return undefined;
+  if (from === 'location') return { from: 'location' };
+  if (from !== 'body') throw new ConfigError('row-processor.errors.targetKeyFrom', { from });
+  if (!def.targetKeyExpression?.trim()) throw new ConfigError('row-processor.errors.targetKeyExpression');
+  return { from: 'body', evaluate: evaluator(RED, node, def.targetKeyExpression) };
+}
+
+/** All or nothing, and its undo request: `{targetKey}` in the undo path needs to know where the id is read. */
+function allOrNothingSettings(RED: NodeAPI, node: Node, def: RowProcessorDef): Pick<ProcessorSettings, 'allOrNothing' | 'targetKey'> {
+  if (def.allOrNothing !== true) return {};
+  const pathTemplate = def.compensationPath?.trim() ?? '';
+  if (pathTemplate === '') return { allOrNothing: {} };
+  if (!pathTemplate.startsWith('/')) throw new ConfigError('row-processor.errors.undoPath');
+  const method = (def.compensationMethod || 'DELETE').toUpperCase();
+  if (!(METHODS as readonly string[]).includes(method)) throw new ConfigError('row-processor.errors.method', { method });
+  const targetKey = targetKeySource(RED, node, def);
+  if (!targetKey && /\{\s*targetKey\s*\}/.test(pathTemplate)) throw new ConfigError('row-processor.errors.undoTargetKey');
+  return { allOrNothing: { compensation: { method, pathTemplate } }, targetKey };
 }
 
 /** The node's settings as processing settings; every value that cannot work is refused, none clamped. */
@@ -107,5 +138,6 @@ export function processorSettings(RED: NodeAPI, node: Node, def: RowProcessorDef
     leaseMs: numbers.leaseTime * 1000,
     windowRows: numbers.windowRows,
     folders: { archive: resolveFolder(RED, def.archiveFolder, 'archive'), failed: resolveFolder(RED, def.failedFolder, 'failed') },
+    ...allOrNothingSettings(RED, node, def),
   };
 }

@@ -43,6 +43,8 @@ export interface CheckpointWindow {
    */
   succeededKeys?: readonly string[];
   leaseUntil: number;
+  /** More events to record with the window (all or nothing: the rows it applied, a failure that undoes them). */
+  events?: readonly EventInput[];
   now?: number;
 }
 
@@ -69,7 +71,7 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
       const current = await trx(store.tables.batch).where('id', window.batchId).first('lease_owner');
       throw new LeaseLostError(window.batchId, window.owner, current?.lease_owner ?? null);
     }
-    const events: EventInput[] = [];
+    const events: EventInput[] = [...(window.events ?? [])];
     // A reason quotes the row or the downstream's answer: bounded, so one huge cell cannot bloat the table.
     window = { ...window, failures: window.failures.map((failure) => ({ ...failure, error: diagnosticText(store, boundText(failure.error)), errorDetail: diagnosticText(store, boundNullableText(failure.errorDetail)) })) };
     if (window.failures.length > 0) events.push(...(await storeFailures(store, trx, window, now)));
