@@ -6,6 +6,7 @@ import { SourceQueryError } from '../source/source-errors';
 import { toJsonRow } from '../source/row-values';
 import type { ExtractFrom } from './extract-settings';
 import { whereAfter } from './keyset';
+import { streamRows } from './page-stream';
 import { bindingValue } from './watermark-values';
 
 /** Where a page starts: after a key position, at or after a first-column bound (lookback), or at the top. */
@@ -21,8 +22,11 @@ export interface PageRequest {
   kinds?: Map<string, ColumnInfo>;
 }
 
-/** One keyset page, in key order, as JSON rows. At most `limit` rows are held: never the whole result. */
-export async function readPage(source: Source, request: PageRequest): Promise<Record<string, unknown>[]> {
+/**
+ * One keyset page, in key order, as JSON rows, read through the driver's stream: each row is handed on as
+ * it comes, and only the stream's buffer is held, never the page (let alone the whole result).
+ */
+export async function* readPage(source: Source, request: PageRequest): AsyncGenerator<Record<string, unknown>> {
   const { knex, client } = source;
   const query = baseQuery(knex, request);
   const { start, keyColumns } = request;
@@ -30,16 +34,17 @@ export async function readPage(source: Source, request: PageRequest): Promise<Re
   else if (start) query.where(keyColumns[0], '>=', bindingValue(client, start.from) as Knex.Value);
   for (const column of keyColumns) query.orderBy(column, 'asc');
   query.limit(request.limit);
-  // SQLite: 64-bit integers as BigInt, so none is rounded on the way to text.
-  if (client === 'sqlite') query.options({ safeIntegers: true });
-  if (client === 'mysql' || client === 'mssql') query.timeout(source.queryTimeoutMs, { cancel: client === 'mysql' });
-  let rows: Record<string, unknown>[];
-  try {
-    rows = (await query) as Record<string, unknown>[];
-  } catch (error) {
-    throw describeQueryError(error, request.from);
+  const rows = streamRows(source, query);
+  while (true) {
+    let next: IteratorResult<Record<string, unknown>>;
+    try {
+      next = await rows.next();
+    } catch (error) {
+      throw describeQueryError(error, request.from);
+    }
+    if (next.done) return;
+    yield toJsonRow(next.value, request.kinds);
   }
-  return rows.map((row) => toJsonRow(row, request.kinds));
 }
 
 function baseQuery(knex: Knex, request: PageRequest): Knex.QueryBuilder {

@@ -37,8 +37,8 @@ export interface ExtractContext {
 /**
  * One run of an extract: reads the rows changed since the watermark (or all rows, in full mode) in keyset
  * pages, writes them as JSON Lines batch files of at most rowsPerBatch rows into the processing folder,
- * and parks each with its watermark in one transaction. Rows are read once per run, in key order, and a
- * page is the most held in memory.
+ * and parks each with its watermark in one transaction. Rows are read once per run, in key order, each page
+ * through the driver's stream: memory holds the stream's buffer, not a page.
  */
 export async function runExtract(context: ExtractContext, settings: ExtractSettings): Promise<ExtractRun> {
   const { source, store } = context;
@@ -71,14 +71,18 @@ export async function runExtract(context: ExtractContext, settings: ExtractSetti
     try {
       while (writer.rows < settings.rowsPerBatch) {
         const limit = Math.min(settings.pageSize, settings.rowsPerBatch - writer.rows);
-        const rows = await readPage(source, { from: settings.from, keyColumns: settings.keyColumns, start, limit, bindings, kinds });
-        for (const row of rows) {
+        let pageRows = 0;
+        // The next page starts after the last row written, so it is read only once this page has ended.
+        let next: PageStart = start;
+        for await (const row of readPage(source, { from: settings.from, keyColumns: settings.keyColumns, start, limit, bindings, kinds })) {
           const position = keyOf(row, settings);
           await writer.write(row);
+          pageRows += 1;
           last = position;
-          start = { after: settings.keyColumns.map((column) => position[column]) };
+          next = { after: settings.keyColumns.map((column) => position[column]) };
         }
-        if (rows.length < limit) {
+        start = next;
+        if (pageRows < limit) {
           exhausted = true;
           break;
         }
