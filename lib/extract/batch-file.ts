@@ -20,11 +20,25 @@ export interface BatchFileWriter {
   readonly rows: number;
 }
 
-/** 'customers-20261201T104011123Z-1-a3f9c2.jsonl': the extract, the time, the batch of the run; never reused. */
+/**
+ * 'customers-3f9a01c2-20261201T104011123Z-1-a3f9c2.jsonl': the extract (its name made safe, and a hash of
+ * the exact name, so two names that read the same once made safe are still told apart), the time, the
+ * batch of the run, a random tail; never reused. The next run knows its own leftovers by it.
+ */
 export function batchFileName(extract: string, at: Date, sequence: number): string {
-  const safe = extract.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 80) || 'extract';
   const stamp = at.toISOString().replace(/[-:.]/g, '');
-  return `${safe}-${stamp}-${sequence}-${randomBytes(3).toString('hex')}.jsonl`;
+  return `${filePrefix(extract)}-${stamp}-${sequence}-${randomBytes(3).toString('hex')}.jsonl`;
+}
+
+/** The names batchFileName gives this extract's files, and their part files; no other extract's. */
+export function batchFilePattern(extract: string): RegExp {
+  // The prefix holds letters, digits, _ and - only: nothing a pattern would read as anything but itself.
+  return new RegExp(`^${filePrefix(extract)}-\\d{8}T\\d{9}Z-\\d+-[0-9a-f]{6}\\.jsonl(?:\\.part)?$`);
+}
+
+function filePrefix(extract: string): string {
+  const safe = extract.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 80) || 'extract';
+  return `${safe}-${createHash('sha256').update(extract, 'utf8').digest('hex').slice(0, 8)}`;
 }
 
 /**

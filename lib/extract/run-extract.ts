@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { DatabaseUnavailableError, InvalidRequestError, describeError } from '../errors';
 import { isUnreachable } from '../store/store-connection';
 import { assertColumnsExist, lookupColumns, type ColumnInfo } from '../source/column-kinds';
@@ -9,6 +10,7 @@ import { findWatermark } from '../store/watermarks/get-watermark';
 import { parkExtractedBatch } from '../store/watermarks/park-extracted-batch';
 import { WatermarkMovedError } from '../store/watermarks/watermark-errors';
 import { batchFileName, createBatchFileWriter, type WrittenBatchFile } from './batch-file';
+import { markInFlight, removeLeftoverFiles } from './leftover-files';
 import type { ExtractSettings } from './extract-settings';
 import { readPage, type PageStart } from './read-page';
 import { bindingValue, lookbackBound } from './watermark-values';
@@ -23,6 +25,8 @@ export interface ExtractRun {
   rows: number;
   /** The watermark after the run (incremental), by column. */
   watermark: Record<string, unknown> | null;
+  /** Files of this extract that a crashed run had left (written, never parked), removed before this run. */
+  removedLeftovers: string[];
 }
 
 export interface ExtractContext {
@@ -63,10 +67,25 @@ export async function runExtract(context: ExtractContext, settings: ExtractSetti
       : { after: position };
   }
 
-  const run: ExtractRun = { batches: [], batchRows: [], rows: 0, watermark };
+  // A crashed run's files (written, never parked) go before this run writes its own.
+  const removedLeftovers = await removeLeftoverFiles(store, settings.folder, settings.name, now());
+  const run: ExtractRun = { batches: [], batchRows: [], rows: 0, watermark, removedLeftovers };
   let exhausted = false;
   for (let sequence = 1; !exhausted; sequence += 1) {
-    const writer = await createBatchFileWriter(settings.folder, batchFileName(settings.name, now(), sequence));
+    const fileName = batchFileName(settings.name, now(), sequence);
+    const done = markInFlight(path.join(settings.folder, fileName));
+    try {
+      exhausted = await writeAndPark(fileName);
+    } finally {
+      done();
+    }
+  }
+  return run;
+
+  /** One batch: its file written page by page, then parked with the watermark. True when the rows ran out. */
+  async function writeAndPark(fileName: string): Promise<boolean> {
+    let exhausted = false;
+    const writer = await createBatchFileWriter(settings.folder, fileName);
     let last: Record<string, unknown> | undefined;
     try {
       while (writer.rows < settings.rowsPerBatch) {
@@ -93,7 +112,7 @@ export async function runExtract(context: ExtractContext, settings: ExtractSetti
     }
     if (writer.rows === 0 || !last) {
       await writer.abort();
-      break;
+      return true;
     }
     const file = await writer.close();
     await context.onBatchFileWritten?.(file);
@@ -129,8 +148,8 @@ export async function runExtract(context: ExtractContext, settings: ExtractSetti
     run.rows += file.rows;
     if (incremental) watermark = last;
     run.watermark = watermark;
+    return exhausted;
   }
-  return run;
 }
 
 /** The table and its columns exist (and what their values need), or a clear refusal before any row is read. */
