@@ -7,7 +7,7 @@ import { SourceQueryError } from './source-errors';
  * What a column's values need so that they come out the same on every database. pg and mysql2 already
  * hand over the right form; SQLite and MariaDB do not say what a column is, only its declared type does.
  */
-export type ColumnKind = 'json' | 'bigint' | 'integer' | 'decimal' | 'other';
+export type ColumnKind = 'json' | 'bigint' | 'integer' | 'decimal' | 'boolean' | 'other';
 
 export interface ColumnInfo {
   kind: ColumnKind;
@@ -78,6 +78,8 @@ function kindOf(declared: string, client: SourceClient): ColumnInfo {
   if (/bigint|int8/.test(type)) return { kind: 'bigint' };
   const decimal = /^(decimal|numeric)\s*(?:\(\s*\d+\s*(?:,\s*(\d+)\s*)?\))?/.exec(type);
   if (decimal) return { kind: 'decimal', scale: decimal[2] === undefined ? undefined : Number(decimal[2]) };
+  // SQLite has no boolean: a column declared BOOLEAN holds 0 and 1, which only its declaration makes one.
+  if (client === 'sqlite' && /^bool/.test(type)) return { kind: 'boolean' };
   if (client === 'sqlite' && /int/.test(type)) return { kind: 'integer' };
   return { kind: 'other' };
 }
