@@ -27,6 +27,15 @@ export function mysqlTimestamp(text: string): string {
   return local === text ? text : `${local}Z`;
 }
 
+/**
+ * SQL Server's convert(varchar, time, 126): '2026-03-29T01:30:00.1234560' -> '2026-03-29T01:30:00.123456',
+ * with Z where it was a datetimeoffset switched to UTC.
+ */
+export function mssqlTimeText(text: string, utc: boolean): string {
+  const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d+)?$/.exec(text);
+  return match ? `${match[1]}T${match[2]}${trimFraction(match[3])}${utc ? 'Z' : ''}` : text;
+}
+
 const PG_OIDS = { date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
 
 /**

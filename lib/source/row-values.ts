@@ -1,4 +1,5 @@
 import type { ColumnInfo } from './column-kinds';
+import { mssqlTimeText } from './driver-types';
 import { SourceQueryError } from './source-errors';
 
 /**
@@ -21,6 +22,9 @@ export function toJsonRow(row: Record<string, unknown>, kinds: Map<string, Colum
 
 function toJsonValue(value: unknown, info: ColumnInfo | undefined, column: string): unknown {
   if (value === null || value === undefined) return null;
+  if (typeof value === 'string' && (info?.serverText === 'local-time' || info?.serverText === 'utc-time')) {
+    return mssqlTimeText(value, info.serverText === 'utc-time');
+  }
   switch (info?.kind) {
     case 'json':
       if (typeof value === 'string') {
