@@ -95,7 +95,8 @@ export async function runExtract(context: ExtractContext, settings: ExtractSetti
         let next: PageStart = start;
         for await (const row of readPage(source, { from: settings.from, keyColumns: settings.keyColumns, start, limit, bindings, kinds })) {
           const position = keyOf(row, settings);
-          await writer.write(row);
+          const behind = writer.write(row);
+          if (behind) await behind;
           pageRows += 1;
           last = position;
           next = { after: settings.keyColumns.map((column) => position[column]) };
