@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { parseExtractSettings, runExtract } from '../lib/extract';
+import { DEFAULT_PAGE_SIZE, parseExtractSettings, runExtract } from '../lib/extract';
 import { openSource, type SourceConfig } from '../lib/source';
 import { openStore } from '../lib/store';
 
@@ -17,7 +17,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { source: 'sqlite', rows: 1_000_000, pageSize: 1000 };
+  const options: Options = { source: 'sqlite', rows: 1_000_000, pageSize: DEFAULT_PAGE_SIZE };
   for (let index = 0; index < argv.length; index += 2) {
     const [flag, value] = [argv[index], argv[index + 1]];
     if (flag === '--source' && (value === 'sqlite' || value === 'postgres')) options.source = value;

@@ -8,7 +8,7 @@ import type { Source } from '../source/open-source';
  * not asked for the next row (SQLite) until the file has taken them, so memory is bounded by this, not by
  * the page size.
  */
-export const PAGE_STREAM_HIGH_WATER_MARK = 256;
+export const PAGE_STREAM_HIGH_WATER_MARK = 1024;
 
 type Row = Record<string, unknown>;
 
