@@ -27,7 +27,7 @@ export interface ExtractSettings {
 }
 
 export const DEFAULT_ROWS_PER_BATCH = 100_000;
-export const DEFAULT_PAGE_SIZE = 1_000;
+export const DEFAULT_PAGE_SIZE = 5_000;
 const MAX_PAGE_SIZE = 50_000;
 const MAX_QUERY_LENGTH = 100_000;
 

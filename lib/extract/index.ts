@@ -3,4 +3,5 @@ export { parseExtractSettings, DEFAULT_PAGE_SIZE, DEFAULT_ROWS_PER_BATCH, type E
 export { runExtract, type ExtractRun, type ExtractContext, type ParkedExtractBatch } from './run-extract';
 export { batchFileName, type WrittenBatchFile } from './batch-file';
 export { whereAfter } from './keyset';
+export { buildPageQuery, type PageRequest } from './read-page';
 export { bindingValue, lookbackBound } from './watermark-values';

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { DatabaseUnavailableError, InvalidRequestError, describeError } from '../errors';
 import { isUnreachable } from '../store/store-connection';
 import { assertColumnsExist, lookupColumns, type ColumnInfo } from '../source/column-kinds';
@@ -9,6 +10,7 @@ import { findWatermark } from '../store/watermarks/get-watermark';
 import { parkExtractedBatch } from '../store/watermarks/park-extracted-batch';
 import { WatermarkMovedError } from '../store/watermarks/watermark-errors';
 import { batchFileName, createBatchFileWriter, type WrittenBatchFile } from './batch-file';
+import { markInFlight, removeLeftoverFiles } from './leftover-files';
 import type { ExtractSettings } from './extract-settings';
 import { readPage, type PageStart } from './read-page';
 import { bindingValue, lookbackBound } from './watermark-values';
@@ -23,6 +25,8 @@ export interface ExtractRun {
   rows: number;
   /** The watermark after the run (incremental), by column. */
   watermark: Record<string, unknown> | null;
+  /** Files of this extract that a crashed run had left (written, never parked), removed before this run. */
+  removedLeftovers: string[];
 }
 
 export interface ExtractContext {
@@ -37,8 +41,8 @@ export interface ExtractContext {
 /**
  * One run of an extract: reads the rows changed since the watermark (or all rows, in full mode) in keyset
  * pages, writes them as JSON Lines batch files of at most rowsPerBatch rows into the processing folder,
- * and parks each with its watermark in one transaction. Rows are read once per run, in key order, and a
- * page is the most held in memory.
+ * and parks each with its watermark in one transaction. Rows are read once per run, in key order, each page
+ * through the driver's stream: memory holds the stream's buffer, not a page.
  */
 export async function runExtract(context: ExtractContext, settings: ExtractSettings): Promise<ExtractRun> {
   const { source, store } = context;
@@ -63,22 +67,42 @@ export async function runExtract(context: ExtractContext, settings: ExtractSetti
       : { after: position };
   }
 
-  const run: ExtractRun = { batches: [], batchRows: [], rows: 0, watermark };
+  // A crashed run's files (written, never parked) go before this run writes its own.
+  const removedLeftovers = await removeLeftoverFiles(store, settings.folder, settings.name, now());
+  const run: ExtractRun = { batches: [], batchRows: [], rows: 0, watermark, removedLeftovers };
   let exhausted = false;
   for (let sequence = 1; !exhausted; sequence += 1) {
-    const writer = await createBatchFileWriter(settings.folder, batchFileName(settings.name, now(), sequence));
+    const fileName = batchFileName(settings.name, now(), sequence);
+    const done = markInFlight(path.join(settings.folder, fileName));
+    try {
+      exhausted = await writeAndPark(fileName);
+    } finally {
+      done();
+    }
+  }
+  return run;
+
+  /** One batch: its file written page by page, then parked with the watermark. True when the rows ran out. */
+  async function writeAndPark(fileName: string): Promise<boolean> {
+    let exhausted = false;
+    const writer = await createBatchFileWriter(settings.folder, fileName);
     let last: Record<string, unknown> | undefined;
     try {
       while (writer.rows < settings.rowsPerBatch) {
         const limit = Math.min(settings.pageSize, settings.rowsPerBatch - writer.rows);
-        const rows = await readPage(source, { from: settings.from, keyColumns: settings.keyColumns, start, limit, bindings, kinds });
-        for (const row of rows) {
+        let pageRows = 0;
+        // The next page starts after the last row written, so it is read only once this page has ended.
+        let next: PageStart = start;
+        for await (const row of readPage(source, { from: settings.from, keyColumns: settings.keyColumns, start, limit, bindings, kinds })) {
           const position = keyOf(row, settings);
-          await writer.write(row);
+          const behind = writer.write(row);
+          if (behind) await behind;
+          pageRows += 1;
           last = position;
-          start = { after: settings.keyColumns.map((column) => position[column]) };
+          next = { after: settings.keyColumns.map((column) => position[column]) };
         }
-        if (rows.length < limit) {
+        start = next;
+        if (pageRows < limit) {
           exhausted = true;
           break;
         }
@@ -89,7 +113,7 @@ export async function runExtract(context: ExtractContext, settings: ExtractSetti
     }
     if (writer.rows === 0 || !last) {
       await writer.abort();
-      break;
+      return true;
     }
     const file = await writer.close();
     await context.onBatchFileWritten?.(file);
@@ -125,8 +149,8 @@ export async function runExtract(context: ExtractContext, settings: ExtractSetti
     run.rows += file.rows;
     if (incremental) watermark = last;
     run.watermark = watermark;
+    return exhausted;
   }
-  return run;
 }
 
 /** The table and its columns exist (and what their values need), or a clear refusal before any row is read. */

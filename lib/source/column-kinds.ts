@@ -7,12 +7,17 @@ import { SourceQueryError } from './source-errors';
  * What a column's values need so that they come out the same on every database. pg and mysql2 already
  * hand over the right form; SQLite and MariaDB do not say what a column is, only its declared type does.
  */
-export type ColumnKind = 'json' | 'bigint' | 'integer' | 'decimal' | 'other';
+export type ColumnKind = 'json' | 'bigint' | 'integer' | 'decimal' | 'boolean' | 'other';
 
 export interface ColumnInfo {
   kind: ColumnKind;
   /** decimal(p, s): s, to show a number SQLite stored as REAL with its digits. */
   scale?: number;
+  /**
+   * SQL Server: read the column as the server's text, since tedious would round it (decimal, money) or
+   * cut it to milliseconds (times); 'utc-time' is a datetimeoffset, written in UTC with Z.
+   */
+  serverText?: 'decimal' | 'money' | 'local-time' | 'utc-time' | 'date';
 }
 
 /** The columns of a table or view, by name; SourceQueryError when it does not exist (or is not visible). */
@@ -72,15 +77,37 @@ async function mariaDbJsonColumns(knex: Knex, table: QualifiedName): Promise<str
     .filter((name): name is string => name !== undefined);
 }
 
-function kindOf(declared: string, client: SourceClient): ColumnInfo {
+/** What a column of this declared type (DATA_TYPE on SQL Server) needs, on this database. */
+export function kindOf(declared: string, client: SourceClient): ColumnInfo {
   const type = declared.toLowerCase();
+  if (client === 'mssql') {
+    const serverText = MSSQL_SERVER_TEXT[type];
+    if (serverText) return { kind: serverText === 'decimal' || serverText === 'money' ? 'decimal' : 'other', serverText };
+    if (type === 'bigint') return { kind: 'bigint' };
+    return { kind: type === 'json' ? 'json' : 'other' };
+  }
   if (/^json/.test(type)) return { kind: 'json' };
   if (/bigint|int8/.test(type)) return { kind: 'bigint' };
   const decimal = /^(decimal|numeric)\s*(?:\(\s*\d+\s*(?:,\s*(\d+)\s*)?\))?/.exec(type);
   if (decimal) return { kind: 'decimal', scale: decimal[2] === undefined ? undefined : Number(decimal[2]) };
+  // SQLite has no boolean: a column declared BOOLEAN holds 0 and 1, which only its declaration makes one.
+  if (client === 'sqlite' && /^bool/.test(type)) return { kind: 'boolean' };
   if (client === 'sqlite' && /int/.test(type)) return { kind: 'integer' };
   return { kind: 'other' };
 }
+
+/** SQL Server's DATA_TYPE names whose values tedious would change. */
+const MSSQL_SERVER_TEXT: Record<string, ColumnInfo['serverText']> = {
+  decimal: 'decimal',
+  numeric: 'decimal',
+  money: 'money',
+  smallmoney: 'money',
+  datetime2: 'local-time',
+  datetime: 'local-time',
+  smalldatetime: 'local-time',
+  datetimeoffset: 'utc-time',
+  date: 'date',
+};
 
 /** The named columns that the table lacks, if any, as one clear refusal. */
 export function assertColumnsExist(columns: Map<string, ColumnInfo>, wanted: string[], table: QualifiedName, what: string): void {

@@ -27,6 +27,15 @@ export function mysqlTimestamp(text: string): string {
   return local === text ? text : `${local}Z`;
 }
 
+/**
+ * SQL Server's convert(varchar, time, 126): '2026-03-29T01:30:00.1234560' -> '2026-03-29T01:30:00.123456',
+ * with Z where it was a datetimeoffset switched to UTC.
+ */
+export function mssqlTimeText(text: string, utc: boolean): string {
+  const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d+)?$/.exec(text);
+  return match ? `${match[1]}T${match[2]}${trimFraction(match[3])}${utc ? 'Z' : ''}` : text;
+}
+
 const PG_OIDS = { date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
 
 /**
@@ -49,11 +58,27 @@ export function pgTypes(defaults: { getTypeParser(oid: number, format?: string):
 
 interface MysqlField {
   type: string;
+  /** The display width: 1 for tinyint(1) (what BOOLEAN is on MySQL and MariaDB) and for bit(1). */
+  length: number;
   string(): string | null;
+  buffer(): Buffer | null;
 }
 
-/** mysql2: TIMESTAMP, DATETIME and DATE as exact text in ISO 8601; everything else as mysql2 reads it. */
+/**
+ * mysql2: TIMESTAMP, DATETIME and DATE as exact text in ISO 8601; BOOLEAN (tinyint(1)) and bit(1) as
+ * true/false, like PostgreSQL's boolean; everything else as mysql2 reads it.
+ */
 export function mysqlTypeCast(field: MysqlField, next: () => unknown): unknown {
+  if (field.type === 'TINY' && field.length === 1) {
+    const text = field.string();
+    if (text === null) return null;
+    // A tinyint(1) may hold any number from -128 to 127: only 0 and 1 are a boolean's; others stay as they are.
+    return text === '1' ? true : text === '0' ? false : Number(text);
+  }
+  if (field.type === 'BIT' && field.length === 1) {
+    const bits = field.buffer();
+    return bits === null ? null : bits[0] === 1;
+  }
   if (field.type === 'TIMESTAMP' || field.type === 'DATETIME' || field.type === 'DATE') {
     const text = field.string();
     if (text === null) return null;

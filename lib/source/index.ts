@@ -5,6 +5,6 @@ export { openSource, type Source } from './open-source';
 export { SourceConnection, isSourceUnreachable, type SourceState, type SourceConnectionOptions } from './source-connection';
 export { SourceUnavailableError, SourceQueryError } from './source-errors';
 export { assertIdentifier, parseQualifiedName, parseColumnList, formatQualifiedName, type QualifiedName } from './identifiers';
-export { lookupColumns, assertColumnsExist, type ColumnInfo, type ColumnKind } from './column-kinds';
+export { lookupColumns, assertColumnsExist, kindOf, type ColumnInfo, type ColumnKind } from './column-kinds';
 export { toJsonRow } from './row-values';
 export { pgTimestampTz, localTimestamp, mysqlTimestamp } from './driver-types';

@@ -82,7 +82,9 @@ export function sourceKnexConfig(config: SourceConfig): Knex.Config {
           options: {
             encrypt: config.tls !== undefined,
             trustServerCertificate: config.tls ? config.tls.rejectUnauthorized === false : false,
-            cryptoCredentialsDetails: config.tls ? { ca: config.tls.ca, cert: config.tls.cert, key: config.tls.key } : undefined,
+            cryptoCredentialsDetails: config.tls ? { ca: config.tls.ca, cert: config.tls.cert, key: config.tls.key, passphrase: config.tls.passphrase } : undefined,
+            // The name the server's certificate is checked against, where it is not the host's.
+            serverName: config.tls?.servername || undefined,
             // SQL Server has no read-only session: ReadOnly intent routes to a readable replica where there is
             // one; the account the node is given should have only SELECT rights.
             readOnlyIntent: true,

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, it } from 'node:test';
 import { InvalidRequestError } from '../../../lib/errors';
-import { runExtract, type ExtractSettings } from '../../../lib/extract';
+import { batchFileName, runExtract, type ExtractSettings } from '../../../lib/extract';
+import { LEFTOVER_GRACE_MS } from '../../../lib/extract/leftover-files';
 import { openSource, SourceQueryError, type Source } from '../../../lib/source';
 import { findWatermark, listEvents, openStore, resetWatermark, WatermarkMovedError, type Store, type StoreConfig } from '../../../lib/store';
 import { describeEachSource, freshSource, type TestSource } from '../../support/sources';
@@ -142,9 +143,29 @@ describeEachSource('runExtract', (kind) => {
     assert.deepEqual((await findWatermark(store, 'customers-to-crm'))?.value, { updated_at: T2, id: 2 });
     // Times read the same from every database: trailing zeros of the fraction are not written.
     assert.ok(!/\.\d*0Z/.test(JSON.stringify(await batchRecords(rerun.batches[0]))));
-    // The crashed run's file is no batch's: it stays aside, under a name no batch uses.
-    const parked = new Set([rerun.batches[0].file_name]);
-    assert.equal(filesIn(folder).filter((name) => !parked.has(name)).length, 1);
+    // The crashed run's file is no batch's: the rerun, right after, leaves it (it could still be another
+    // runtime's run about to park it), under a name no batch uses.
+    const parked = rerun.batches[0].file_name!;
+    const [leftover] = filesIn(folder).filter((name) => name !== parked);
+    assert.match(leftover, /^customers-to-crm-[0-9a-f]{8}-\d{8}T\d{9}Z-1-[0-9a-f]{6}\.jsonl$/);
+    assert.deepEqual(rerun.removedLeftovers, []);
+
+    // Once nobody has written to it for the grace time, the next run of the extract removes it, and a part
+    // file of its own a crash left while writing; never a parked file, another extract's files or the user's.
+    const partLeftover = `${batchFileName('customers-to-crm', new Date('2026-11-30T07:00:00Z'), 1)}.part`;
+    const others = [
+      batchFileName('customers_to_crm', new Date('2026-11-30T07:00:00Z'), 1), // reads the same once made safe
+      batchFileName('customers-to-crm-eu', new Date('2026-11-30T07:00:00Z'), 1),
+      'customers-to-crm-notes.jsonl',
+    ];
+    for (const name of [partLeftover, ...others]) fs.writeFileSync(path.join(folder, name), '{"id":1}\n');
+    const longAgo = new Date(Date.now() - LEFTOVER_GRACE_MS - 60_000);
+    for (const name of filesIn(folder)) fs.utimesSync(path.join(folder, name), longAgo, longAgo);
+    await putCustomers(source, [{ id: 3, name: 'Cleo', updated_at: T3 }]);
+    const third = await run(extract);
+    assert.deepEqual([...third.removedLeftovers].sort(), [leftover, partLeftover].sort());
+    assert.deepEqual(filesIn(folder), [parked, third.batches[0].file_name!, ...others].sort());
+    assert.deepEqual((await batchRecords(rerun.batches[0])).map((record) => record.id), [1, 2], 'the parked file is untouched');
   });
 
   it('a lookback re-reads an unchanged row within the window, with the same content', async () => {

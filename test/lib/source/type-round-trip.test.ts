@@ -64,4 +64,33 @@ describeEachSource('values that survive the extract', (kind) => {
     // The watermark holds the id as the database gave it: a number.
     assert.deepEqual(run.watermark, { id: 3 });
   });
+
+  it('booleans as true/false on every database; a number a boolean column holds besides 0 and 1 is kept', async () => {
+    // knex's boolean: PostgreSQL boolean, MySQL/MariaDB tinyint(1) (what BOOLEAN is there), SQLite BOOLEAN.
+    await source.writer.schema.createTable('flags', (t) => {
+      t.integer('id').primary();
+      t.boolean('active').nullable();
+    });
+    await source.writer('flags').insert([
+      { id: 1, active: true },
+      { id: 2, active: false },
+      { id: 3, active: null },
+    ]);
+    // tinyint(1) and SQLite let in other numbers; PostgreSQL's boolean does not.
+    if (kind !== 'postgres') await source.writer('flags').insert({ id: 4, active: 2 });
+    const extract = (input: Record<string, unknown>) =>
+      runExtract({ source: reader, store, actor: 'test' }, parseExtractSettings({ keyColumns: ['id'], groupType: 'flags', folder, ...input }));
+    const expected = [
+      { id: 1, active: true },
+      { id: 2, active: false },
+      { id: 3, active: null },
+      ...(kind === 'postgres' ? [] : [{ id: 4, active: 2 }]),
+    ];
+    assert.deepEqual(await batchRecords((await extract({ name: 'flags', table: 'flags' })).batches[0]), expected);
+
+    // A saved query: PostgreSQL and MySQL/MariaDB say the column's type with each result; SQLite does not,
+    // so its 0 and 1 stay numbers there.
+    const queried = await batchRecords((await extract({ name: 'flags-query', query: 'select id, active from flags' })).batches[0]);
+    assert.deepEqual(queried, kind === 'sqlite' ? [{ id: 1, active: 1 }, { id: 2, active: 0 }, { id: 3, active: null }, { id: 4, active: 2 }] : expected);
+  });
 });
