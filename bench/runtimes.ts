@@ -162,7 +162,7 @@ async function runSet(ctx: SeveralContext, server: StoreServer, database: Server
   const name = `${database}-${setting}-${runtimes}`;
   const runDir = path.join(ctx.workDir, name);
   const dataDir = path.join(runDir, 'data');
-  fs.mkdirSync(path.join(dataDir, 'inbound'), { recursive: true });
+  for (let index = 0; index < runtimes; index += 1) fs.mkdirSync(path.join(dataDir, index === 0 ? 'inbound' : `inbound-${index + 1}`), { recursive: true });
   const databaseName = `bench_${name.replace(/[^a-z0-9]/gi, '_')}_${Date.now() % 1_000_000}`;
   await server.createDatabase(databaseName);
   const store = server.settings(databaseName);
