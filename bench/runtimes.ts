@@ -194,11 +194,19 @@ async function runSet(ctx: SeveralContext, server: StoreServer, database: Server
 
     const { client: _dialect, ...connection } = store;
     db = knex({ client: server.knexClient, connection, pool: { min: 0, max: 2 } });
-    const now = Date.now();
-    await db('bsync_control')
-      .insert({ dispatcher: CONTROL_KEY, fetch_size: several.fetchSize, max_in_flight: several.maxInFlight, paused: true, updated_by: 'bench', updated_at: now })
-      .onConflict('dispatcher')
-      .merge(['fetch_size', 'max_in_flight', 'paused', 'updated_by', 'updated_at']);
+    // The dispatchers' runs (every second) lock this row too; MariaDB may pick the upsert as a deadlock victim.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await db('bsync_control')
+          .insert({ dispatcher: CONTROL_KEY, fetch_size: several.fetchSize, max_in_flight: several.maxInFlight, paused: true, updated_by: 'bench', updated_at: Date.now() })
+          .onConflict('dispatcher')
+          .merge(['fetch_size', 'max_in_flight', 'paused', 'updated_by', 'updated_at']);
+        break;
+      } catch (error) {
+        if (attempt >= 5 || !/deadlock/i.test(String((error as Error)?.message))) throw error;
+        await sleep(200);
+      }
+    }
 
     // Files land whole (renamed in from beside the folder) and are parked while nothing claims.
     const staging = path.join(runDir, 'staging');
@@ -216,7 +224,15 @@ async function runSet(ctx: SeveralContext, server: StoreServer, database: Server
     await fetch(`${ctx.apiOrigin}/reset?latency=${latencyMs}`, { method: 'POST' });
     const cpuBefore = children.map((child) => cpuSecondsOf(child.pid));
     const startedAt = Date.now();
-    await db('bsync_control').where('dispatcher', CONTROL_KEY).update({ paused: false, updated_at: startedAt });
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await db('bsync_control').where('dispatcher', CONTROL_KEY).update({ paused: false, updated_at: startedAt });
+        break;
+      } catch (error) {
+        if (attempt >= 5 || !/deadlock/i.test(String((error as Error)?.message))) throw error;
+        await sleep(50);
+      }
+    }
     for (const child of children) child.send({ type: 'trigger', node: DISPATCHER_NODE });
 
     const perRowMs = setting === 'cpu' ? 5 : Math.max(5, (latencyMs * 4) / concurrency);
