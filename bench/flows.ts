@@ -3,6 +3,7 @@
 
 export const GROUP_TYPE = 'employee-bank-connections';
 export const STORE_NODE = 'bench-store';
+export const DISPATCHER_NODE = 'bench-dispatcher';
 export const CORE_FILE_NODE = 'core-file';
 export const CORE_HTTP_NODE = 'core-http';
 
@@ -24,7 +25,8 @@ export const ROW_MAPPING =
   '{"employeeNumber": employeeNumber, "iban": iban, "bank": {"bic": bankIdentifier, "branch": branchIdentifier}, "accountNumber": accountNumber}';
 export const SUCCESS_EXPRESSION = 'status = "SUCCESS"';
 
-export type StoreSettings = { client: 'sqlite'; filename: string } | { client: 'mysql'; host: string; port: number; database: string; user: string; password: string };
+export type ServerStoreSettings = { client: 'mysql' | 'postgres'; host: string; port: number; database: string; user: string; password: string };
+export type StoreSettings = { client: 'sqlite'; filename: string } | ServerStoreSettings;
 
 export interface PipelineFlowOptions {
   store: StoreSettings;
@@ -34,6 +36,15 @@ export interface PipelineFlowOptions {
   pollSeconds: number;
   stableSeconds: number;
   jsonata: boolean;
+  /** Several runtimes (bench/runtimes.ts): each runtime's inbound folder, the dispatcher's cron and throttle, and whether a
+   * finished batch asks its dispatcher for the next one. Unset: as the single-runtime bench has them. */
+  inbound?: string;
+  cron?: string;
+  fetchSize?: number;
+  maxInFlight?: number;
+  pullNextBatch?: boolean;
+  /** false: parking does not trigger the dispatcher (the bench starts it). Default true. */
+  dispatchOnPark?: boolean;
 }
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
@@ -53,7 +64,7 @@ export function pipelineFlow(options: PipelineFlowOptions): Flow {
           id: STORE_NODE,
           type: 'batch-store',
           name: 'bench',
-          client: 'mysql',
+          client: options.store.client,
           host: options.store.host,
           port: String(options.store.port),
           database: options.store.database,
@@ -61,7 +72,7 @@ export function pipelineFlow(options: PipelineFlowOptions): Flow {
           poolMax: '10',
         };
   const credentials: Flow['credentials'] = {};
-  if (options.store.client === 'mysql') credentials[STORE_NODE] = { user: options.store.user, password: options.store.password };
+  if (options.store.client !== 'sqlite') credentials[STORE_NODE] = { user: options.store.user, password: options.store.password };
   return {
     credentials,
     nodes: [
@@ -84,7 +95,7 @@ export function pipelineFlow(options: PipelineFlowOptions): Flow {
         type: 'file-persister',
         z,
         store: STORE_NODE,
-        inbound: 'inbound',
+        inbound: options.inbound ?? 'inbound',
         processing: 'processing',
         duplicates: 'duplicates',
         pattern: '*.csv',
@@ -94,7 +105,7 @@ export function pipelineFlow(options: PipelineFlowOptions): Flow {
         allowDuplicates: false,
         wires: [['bench-parking']],
       },
-      { id: 'bench-parking', type: 'parking-lot', z, store: STORE_NODE, groupType: GROUP_TYPE, groupId: '', groupPattern: '', parkingMinutes: '0', priority: '0', wires: [['bench-dispatcher']] },
+      { id: 'bench-parking', type: 'parking-lot', z, store: STORE_NODE, groupType: GROUP_TYPE, groupId: '', groupPattern: '', parkingMinutes: '0', priority: '0', wires: [options.dispatchOnPark === false ? [] : ['bench-dispatcher']] },
       {
         // Parked batches are dispatched at once (an input message means "run now"); the cron is the default.
         id: 'bench-dispatcher',
@@ -102,12 +113,12 @@ export function pipelineFlow(options: PipelineFlowOptions): Flow {
         z,
         store: STORE_NODE,
         mode: 'batches',
-        cron: '*/10 * * * * *',
+        cron: options.cron ?? '*/10 * * * * *',
         timezone: '',
         groupType: GROUP_TYPE,
         groupId: '',
-        fetchSize: '10',
-        maxInFlight: '5',
+        fetchSize: String(options.fetchSize ?? 10),
+        maxInFlight: String(options.maxInFlight ?? 5),
         leaseSeconds: '300',
         dispatcher: '',
         wires: [['bench-processor'], []],
@@ -137,7 +148,7 @@ export function pipelineFlow(options: PipelineFlowOptions): Flow {
         encoding: 'utf8',
         archiveFolder: 'archive',
         failedFolder: 'failed',
-        wires: [[], []],
+        wires: [options.pullNextBatch ? ['bench-dispatcher'] : [], []],
       },
     ],
   };

@@ -1,7 +1,27 @@
 // Command line of `npm run bench`.
 import { findBinary } from '../test/support/mariadb-server';
+import { findPostgresBinaries } from '../test/support/postgres-server';
 
 export type Database = 'sqlite' | 'mariadb';
+/** The stores several runtimes can share: a database server (SQLite is one runtime's file). */
+export type ServerDatabase = 'mariadb' | 'postgres';
+/** cpu: a JSONata mapping and success check, latency 0. latency: no mapping, the stub answers after 50 ms. */
+export type RuntimesSetting = 'cpu' | 'latency';
+export const RUNTIMES_SETTINGS: readonly RuntimesSetting[] = ['cpu', 'latency'];
+
+/** `--runtimes N`: several runtimes on one store over a set of batches, against one runtime (bench/runtimes.ts). */
+export interface RuntimesOptions {
+  runtimes: number;
+  batches: number;
+  batchRows: number;
+  databases: ServerDatabase[];
+  settings: RuntimesSetting[];
+  /** The shared throttle (bsync_control): batches claimed per dispatcher run, and in flight over all runtimes. */
+  fetchSize: number;
+  maxInFlight: number;
+  /** The stub's latency in the latency-bound setting, ms. */
+  slowLatencyMs: number;
+}
 
 export const ALL_VARIANTS = ['baseline', 'pipeline-sqlite', 'pipeline-mariadb', 'core-flow', 'pipeline-sqlite-jsonata', 'pipeline-mariadb-jsonata'] as const;
 export type Variant = (typeof ALL_VARIANTS)[number];
@@ -23,6 +43,8 @@ export interface BenchOptions {
   stableSeconds: number;
   /** Baseline runs: one first, and with 2 one more last; the ratios use their mean (the machine drifts). */
   baselineRuns: number;
+  /** Set by --runtimes: the several-runtimes bench runs instead of the variants. */
+  several?: RuntimesOptions;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -41,6 +63,16 @@ export const USAGE = `npm run bench -- [options]
   --poll S               file-persister poll interval and stable time, seconds (default 0.1)
   --baseline-runs N      1 or 2: the baseline runs first and, with 2, once more at the end; ratios use
                          the mean (default 2 up to 200,000 rows, else 1)
+several runtimes (bench/runtimes.ts; instead of the variants):
+  --runtimes N           N runtimes (own processes) on one store database, against one runtime, same run
+  --batches N            batches in the set (default 8)
+  --batch-rows N         rows per batch (default 20000)
+  --database D           mariadb | postgres | servers (both; default: those installed)
+  --settings LIST        cpu (JSONata mapping and success check, latency 0), latency (no mapping,
+                         --slow-latency ms); default cpu,latency
+  --slow-latency MS      the latency-bound setting's latency (default 50)
+  --fetch-size N         the shared throttle: batches per dispatcher run (default 2)
+  --max-in-flight N      the shared throttle: batches in flight over all runtimes (default 4)
 environment: BENCH_RUNTIME_NODE_OPTIONS="--trace-gc ..." passes node flags to the Node-RED runtimes;
              BENCH_LOG_LEVEL=info shows their Node-RED log (in the work dir, with --keep);
              BENCH_PACKAGE_DIR=DIR loads another build of the package (package.json, dist/) into them`;
@@ -60,6 +92,8 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     baselineRuns: 0,
   };
   let variantList = 'baseline,pipeline,core-flow';
+  const several: RuntimesOptions = { runtimes: 0, batches: 8, batchRows: 20_000, databases: [], settings: [...RUNTIMES_SETTINGS], fetchSize: 2, maxInFlight: 4, slowLatencyMs: 50 };
+  let databaseText: string | undefined;
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => {
@@ -85,6 +119,8 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
         break;
       case '--database': {
         const db = value();
+        databaseText = db;
+        if (db === 'postgres' || db === 'servers') break;
         if (db === 'both') options.databases = ['sqlite', 'mariadb'];
         else if (db === 'sqlite' || db === 'mariadb') options.databases = [db];
         else throw new Error(`--database must be sqlite, mariadb or both, not "${db}"`);
@@ -109,6 +145,31 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
       case '--baseline-runs':
         options.baselineRuns = Math.min(2, Math.floor(number(1)));
         break;
+      case '--runtimes':
+        several.runtimes = Math.floor(number(2));
+        break;
+      case '--batches':
+        several.batches = Math.floor(number(1));
+        break;
+      case '--batch-rows':
+        several.batchRows = Math.floor(number(1));
+        break;
+      case '--settings': {
+        const names = value().split(',').map((part) => part.trim()).filter(Boolean);
+        const unknown = names.find((name) => !(RUNTIMES_SETTINGS as readonly string[]).includes(name));
+        if (unknown !== undefined || names.length === 0) throw new Error(`--settings takes ${RUNTIMES_SETTINGS.join(', ')}, not "${unknown ?? ''}"`);
+        several.settings = RUNTIMES_SETTINGS.filter((setting) => names.includes(setting));
+        break;
+      }
+      case '--slow-latency':
+        several.slowLatencyMs = number(0);
+        break;
+      case '--fetch-size':
+        several.fetchSize = Math.floor(number(1));
+        break;
+      case '--max-in-flight':
+        several.maxInFlight = Math.floor(number(1));
+        break;
       case '--help':
       case '-h':
         console.log(USAGE);
@@ -118,6 +179,17 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
         throw new Error(`unknown option ${argv[i]}\n${USAGE}`);
     }
   }
+  if (several.runtimes > 0) {
+    const installed: ServerDatabase[] = [...(findBinary('mariadbd') ? ['mariadb' as const] : []), ...(findPostgresBinaries() ? ['postgres' as const] : [])];
+    if (databaseText === undefined || databaseText === 'servers') several.databases = installed;
+    else if (databaseText === 'mariadb' || databaseText === 'postgres') several.databases = [databaseText];
+    else throw new Error(`with --runtimes, --database must be mariadb, postgres or servers (several runtimes share a database server), not "${databaseText}"`);
+    const missing = several.databases.length === 0 ? 'a database server' : several.databases.find((db) => !installed.includes(db));
+    if (missing) throw new Error(`--runtimes needs ${missing}, which is not installed`);
+    options.several = several;
+    return options;
+  }
+  if (databaseText === 'postgres' || databaseText === 'servers') throw new Error(`--database ${databaseText} is for --runtimes only`);
   if (options.baselineRuns === 0) options.baselineRuns = options.rows <= 200_000 ? 2 : 1;
   const variants = new Set<Variant>();
   for (const name of variantList.split(',').map((part) => part.trim()).filter(Boolean)) {

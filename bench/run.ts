@@ -12,13 +12,15 @@ import { CORE_FILE_NODE, CORE_HTTP_NODE, coreFlow, pipelineFlow, STORE_NODE, typ
 import { parseOptions, type BenchOptions, type Database as DatabaseKind, type Variant } from './options';
 import { cpuSecondsOf, megabytes, memoryOf, MemorySampler } from './proc';
 import type { RuntimeJob } from './runtime';
+import { runSeveralRuntimes } from './runtimes';
+import { writeCsv } from './reference-rows';
 import type { StubStats } from './stub-server';
+import { writeUserDir } from './user-dir';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** The package the runtimes load: this checkout, or another build of it to compare with (BENCH_PACKAGE_DIR). */
 const PACKAGE_DIR = path.resolve(process.env.BENCH_PACKAGE_DIR || ROOT);
 const PACKAGE_NAME = (JSON.parse(fs.readFileSync(path.join(PACKAGE_DIR, 'package.json'), 'utf8')) as { name: string }).name;
-const HEADER = 'employeeNumber,iban,bankIdentifier,branchIdentifier,accountNumber';
 const FILE_NAME = 'employee-bank-connections.csv';
 
 export interface VariantResult {
@@ -70,25 +72,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Row i of the reference scenario (the same as the tests' fixture): employee 1000+i, a plausible German IBAN. */
-function employeeRow(i: number): string {
-  return `${1000 + i},DE${String(10 + (i % 89)).padStart(2, '0')}370400440532${String(i).padStart(6, '0')},COBADEFF,${100 + (i % 7)},${String(532013000 + i)}`;
-}
-
-async function writeCsv(file: string, rows: number): Promise<void> {
-  const out = fs.createWriteStream(file);
-  let chunk = `${HEADER}\n`;
-  for (let i = 1; i <= rows; i += 1) {
-    chunk += `${employeeRow(i)}\n`;
-    if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await new Promise<void>((resolve, reject) => out.on('finish', () => resolve()).on('error', reject));
 }
 
 async function stubStats(origin: string): Promise<StubStats> {
@@ -173,18 +156,7 @@ async function startRuntime(ctx: Context, name: string, flow: Flow, job: Omit<Ru
   const userDir = path.join(dir, 'node-red');
   const dataDir = path.join(dir, 'data');
   fs.mkdirSync(path.join(dataDir, 'inbound'), { recursive: true });
-  fs.mkdirSync(userDir, { recursive: true });
-  const dependencies: Record<string, string> = {};
-  if (linkPackage) {
-    // As scripts/link-package.js does for `npm start`: Node-RED loads the nodes, locales and examples from it.
-    const link = path.join(userDir, 'node_modules', ...PACKAGE_NAME.split('/'));
-    fs.mkdirSync(path.dirname(link), { recursive: true });
-    fs.symlinkSync(PACKAGE_DIR, link, 'dir');
-    dependencies[PACKAGE_NAME] = `file:${PACKAGE_DIR}`;
-  }
-  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'bsync-bench', private: true, dependencies }, null, 2));
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow.nodes, null, 2));
-  fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(flow.credentials, null, 2));
+  writeUserDir(userDir, flow, linkPackage ? { dir: PACKAGE_DIR, name: PACKAGE_NAME } : undefined);
 
   const runtimeJob: RuntimeJob = { ...job, userDir, dataDir };
   const execArgv = [...profileArgs(ctx, name), ...(process.env.BENCH_RUNTIME_NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? [])];
@@ -469,13 +441,28 @@ async function main(): Promise<void> {
       `variants ${options.variants.join(', ')}; ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, node ${process.version}; work dir ${workDir}`,
   );
 
-  const csvFile = path.join(workDir, FILE_NAME);
-  await writeCsv(csvFile, options.rows);
   const stub = new BenchChild(path.join(__dirname, 'stub-server.js'), 'stub API', path.join(workDir, 'stub.log'), {
     env: { BENCH_LATENCY_MS: String(options.latencyMs) },
   });
   cleanups.push(() => stub.stop(5000));
   const { port } = await stub.next('listening', 30_000);
+  const machine = { cpus: cpus.length, cpuModel: cpus[0]?.model, totalMemoryMB: megabytes(os.totalmem()), platform: `${os.platform()} ${os.release()}`, node: process.version, loadAverage: os.loadavg() };
+  if (options.several) {
+    const several = options.several;
+    console.log(
+      `several runtimes: ${several.runtimes} against 1, ${several.batches} × ${several.batchRows.toLocaleString('en-US')} rows, stores ${several.databases.join(', ')}, ` +
+        `settings ${several.settings.join(', ')}, fetch size ${several.fetchSize}, max in flight ${several.maxInFlight} batches × concurrency ${options.concurrency}`,
+    );
+    const results = await runSeveralRuntimes({ options, workDir, apiOrigin: `http://127.0.0.1:${port}`, linked: { dir: PACKAGE_DIR, name: PACKAGE_NAME }, cleanups });
+    const file = path.join(options.outDir, `bench-${stamp}-runtimes.json`);
+    const report = { startedAt: startedAt.toISOString(), durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 100) / 10, machine: { ...machine, loadAverageAtEnd: os.loadavg() }, packageDir: PACKAGE_DIR, options: { concurrency: options.concurrency, ...several }, results };
+    fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nresult: ${file}`);
+    if (results.some((result) => !result.ok)) process.exitCode = 1;
+    return;
+  }
+  const csvFile = path.join(workDir, FILE_NAME);
+  await writeCsv(csvFile, options.rows);
   const ctx: Context = { options, stubPid: stub.pid, workDir, csvFile, apiOrigin: `http://127.0.0.1:${port}`, profileDir, stamp };
 
   const results: VariantResult[] = [];
@@ -516,13 +503,7 @@ async function main(): Promise<void> {
   const report = {
     startedAt: startedAt.toISOString(),
     durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
-    machine: {
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model,
-      totalMemoryMB: megabytes(os.totalmem()),
-      platform: `${os.platform()} ${os.release()}`,
-      node: process.version,
-    },
+    machine,
     packageDir: PACKAGE_DIR,
     options: { rows: options.rows, concurrency: options.concurrency, latencyMs: options.latencyMs, databases: options.databases, variants: options.variants, pollSeconds: options.pollSeconds },
     targets: { ratioToBaseline: 0.85, peakAboveIdleMBOnMillionRows: 150, statementsPer1000Rows: 5 },
@@ -550,7 +531,7 @@ process.on('SIGINT', () => {
 });
 
 main().then(
-  () => cleanUp().then(() => process.exit(0)),
+  () => cleanUp().then(() => process.exit(process.exitCode ?? 0)),
   (error) => {
     console.error(error instanceof Error ? error.message : error);
     void cleanUp().then(() => process.exit(1));

@@ -1,7 +1,7 @@
 // The downstream API of the benchmark, in its own process: a loopback keep-alive HTTP server that
 // answers every POST with {"status":"SUCCESS"} after a fixed latency, and counts what it saw.
 //   GET  /stats  -> { requests, distinctKeys, duplicateKeys, missingKeys, maxInFlight, connections }
-//   POST /reset  -> zeroes the counters (between variants)
+//   POST /reset  -> zeroes the counters (between variants); POST /reset?latency=MS also sets the latency
 // Started by bench/run.ts with fork(); it reports its port on the IPC channel.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +25,7 @@ const SUCCESS = Buffer.from('{"status":"SUCCESS"}');
 const HEADERS = { 'content-type': 'application/json', 'content-length': String(SUCCESS.length) };
 
 function main(): void {
-  const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 2);
+  let latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 2);
   let keys = new Set<string>();
   let stats = fresh();
   let inFlight = 0;
@@ -43,8 +43,10 @@ function main(): void {
       res.end(JSON.stringify({ ...stats, distinctKeys: keys.size, meanInFlight: stats.requests ? Math.round((inFlightSum / stats.requests) * 100) / 100 : 0 }));
       return;
     }
-    if (req.method === 'POST' && req.url === '/reset') {
+    if (req.method === 'POST' && (req.url === '/reset' || req.url?.startsWith('/reset?'))) {
       req.resume();
+      const latency = new URL(req.url, 'http://stub').searchParams.get('latency');
+      if (latency !== null) latencyMs = Number(latency);
       keys = new Set();
       stats = fresh();
       inFlightSum = 0;

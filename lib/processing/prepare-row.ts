@@ -8,6 +8,12 @@ export type PreparedRow =
   | { ok: true; path: string; body: string }
   | { ok: false; errorKind: ErrorKind; error: string; errorDetail: string | null; body: string | null };
 
+/** JSONata throws plain objects ({ code, message, position, token }), not Errors: its message is the reason. */
+function mappingError(error: unknown): string {
+  const message = error && typeof error === 'object' && !(error instanceof Error) ? (error as { message?: unknown }).message : undefined;
+  return typeof message === 'string' ? message : describeError(error);
+}
+
 /** Validates a row against the schema, maps it to a request body and fills the path: everything before sending. */
 export async function prepareRow(record: Record<string, unknown>, settings: ProcessorSettings): Promise<PreparedRow> {
   // A ragged row's stored original (resent as it is, not corrected) has no column-keyed form to send.
@@ -26,7 +32,7 @@ export async function prepareRow(record: Record<string, unknown>, settings: Proc
     try {
       body = await settings.map(value);
     } catch (error) {
-      return { ok: false, errorKind: 'mapping', error: `mapping failed: ${describeError(error)}`, errorDetail: null, body: null };
+      return { ok: false, errorKind: 'mapping', error: `mapping failed: ${mappingError(error)}`, errorDetail: null, body: null };
     }
     if (body === undefined) {
       return { ok: false, errorKind: 'mapping', error: 'mapping gave no result for this row', errorDetail: null, body: null };

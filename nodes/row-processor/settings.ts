@@ -47,13 +47,34 @@ function requiredColumns(schema: string | undefined): string[] | undefined {
   return Array.isArray(required) && required.every((column) => typeof column === 'string') && required.length > 0 ? required : undefined;
 }
 
-/** A JSONata expression of the node, evaluated through Node-RED's own JSONata (its functions, its env). */
+/** What RED.util.prepareJSONataExpression returns: a jsonata expression with Node-RED's functions assigned. */
+interface PreparedJsonata {
+  evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
+  /** The expression names `msg`: Node-RED evaluates it against { msg: input }. */
+  _legacyMode?: boolean;
+}
+
+type ContextGet = (key: string, store: string | undefined, callback: (error: Error | null, value: unknown) => void) => void;
+
+/**
+ * A JSONata expression of the node, prepared once through Node-RED's own JSONata (so $env, $moment,
+ * $clone, $flowContext and $globalContext work as in any Node-RED node) and evaluated directly, once per
+ * row or answer. RED.util.evaluateJSONataExpression does the same evaluation but wraps each one in a
+ * callback, builds new context bindings and walks the result to give JSONata's null-prototype objects
+ * Object.prototype back; here the bindings are built once, the same ones it builds (context reads through
+ * the asynchronous getters, as it does), and the result is handed on as JSONata made it: the row-processor
+ * only serialises a mapping's result (JSON.stringify, and its fields for the path) and takes a success
+ * check's truth, which a null prototype does not change. A use that calls methods on the result's
+ * objects must restore their prototype first.
+ */
 function evaluator(RED: NodeAPI, node: Node, expression: string): (input: unknown) => Promise<unknown> {
-  const prepared = RED.util.prepareJSONataExpression(expression, node);
-  return (input) =>
-    new Promise((resolve, reject) =>
-      RED.util.evaluateJSONataExpression(prepared, input as never, (error: Error | null, value: unknown) => (error ? reject(error) : resolve(value))),
-    );
+  const prepared = RED.util.prepareJSONataExpression(expression, node) as unknown as PreparedJsonata;
+  const context = node.context() as unknown as { flow: { get: ContextGet }; global: { get: ContextGet } };
+  const read = (scope: { get: ContextGet }) => (key: string, store?: string) =>
+    new Promise((resolve, reject) => scope.get(key, store, (error, value) => (error ? reject(error) : resolve(value))));
+  const bindings = { flowContext: read(context.flow), globalContext: read(context.global) };
+  const legacy = prepared._legacyMode === true;
+  return (input) => prepared.evaluate(legacy ? { msg: input } : input, bindings);
 }
 
 function extraHeaders(text: string | undefined): Record<string, string> | undefined {

@@ -1,11 +1,13 @@
 // Keeps `npm run bench` working: a small run (2,000 rows, SQLite) must finish, write its JSON result, and
-// show every variant delivering each row exactly once. The figures themselves are not judged here.
+// show every variant delivering each row exactly once; and a small `--runtimes 2` run (MariaDB) must show
+// each row once, each batch claimed once and the shared limit held. The figures themselves are not judged here.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
+import { findBinary } from '../support/mariadb-server';
 
 const ROWS = 2000;
 
@@ -45,3 +47,61 @@ it('npm run bench -- --rows 2000 --database sqlite: every variant delivers each 
     fs.rmSync(out, { recursive: true, force: true });
   }
 });
+
+const BATCHES = 4;
+const BATCH_ROWS = 500;
+
+it(
+  'npm run bench -- --runtimes 2 (4 × 500 rows, MariaDB): each row exactly once at the server, each batch claimed once, the shared limit held',
+  { timeout: 600_000, skip: findBinary('mariadbd') ? false : 'mariadbd is not installed' },
+  async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-bench-runtimes-'));
+    try {
+      const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
+      const args = [script, '--runtimes', '2', '--batches', String(BATCHES), '--batch-rows', String(BATCH_ROWS), '--database', 'mariadb', '--out', out];
+      const { code, output } = await run(args);
+      assert.equal(code, 0, output);
+      const files = fs.readdirSync(out).filter((name) => name.endsWith('-runtimes.json'));
+      assert.equal(files.length, 1, `one JSON result in ${out}: ${files.join(', ')}`);
+      const report = JSON.parse(fs.readFileSync(path.join(out, files[0]), 'utf8')) as {
+        results: {
+          setting: string;
+          runtimes: number;
+          ok: boolean;
+          error?: string;
+          exactlyOnce: boolean;
+          claimedOnce: boolean;
+          claimEvents: number;
+          reclaimEvents: number;
+          limitHeld: boolean;
+          requestLimit: number;
+          peakRequestsInFlight: number;
+          rowsPerSecond?: number;
+          speedUp?: number;
+          server: { requests: number; distinctKeys: number; duplicateKeys: number };
+          perRuntime: { batches: number; rows: number }[];
+        }[];
+      };
+      // One runtime and two, in each setting.
+      assert.deepEqual(report.results.map((result) => `${result.setting}/${result.runtimes}`), ['cpu/1', 'cpu/2', 'latency/1', 'latency/2']);
+      for (const result of report.results) {
+        const name = `${result.setting}, ${result.runtimes} runtime(s)`;
+        assert.ok(result.ok, `${name}: ${result.error}`);
+        assert.equal(result.exactlyOnce, true, `${name}: ${JSON.stringify(result.server)}`);
+        assert.equal(result.server.requests, BATCHES * BATCH_ROWS, name);
+        assert.equal(result.server.distinctKeys, BATCHES * BATCH_ROWS, name);
+        assert.equal(result.claimedOnce, true, name);
+        assert.equal(result.claimEvents, BATCHES, name);
+        assert.equal(result.reclaimEvents, 0, name);
+        assert.ok(result.peakRequestsInFlight > 0 && result.peakRequestsInFlight <= result.requestLimit, `${name}: ${result.peakRequestsInFlight} in flight, limit ${result.requestLimit}`);
+        assert.equal(result.perRuntime.length, result.runtimes, name);
+        assert.equal(result.perRuntime.reduce((sum, runtime) => sum + runtime.batches, 0), BATCHES, name);
+        assert.equal(result.perRuntime.reduce((sum, runtime) => sum + runtime.rows, 0), BATCHES * BATCH_ROWS, name);
+        assert.ok((result.rowsPerSecond ?? 0) > 0, name);
+        if (result.runtimes === 2) assert.ok((result.speedUp ?? 0) > 0, `${name}: a speed-up against one runtime`);
+      }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  },
+);
