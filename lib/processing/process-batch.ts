@@ -12,8 +12,10 @@ import { LeaseKeeper } from './lease-keeper';
 import { fillPathTemplate } from './path-template';
 import type { BatchSummary, ProcessorSettings, Progress } from './processor-settings';
 import { RowSender } from './row-sender';
+import { groupRowSettings } from './send-group';
 import { failedRow, unsendable } from './row-work';
 import { RunStop } from './run-stop';
+import { sendGroups } from './send-groups';
 import type { WindowContext } from './settle-window';
 import { settleWindowRetrying } from './settle-window-retrying';
 import { TaskPool } from './task-pool';
@@ -103,9 +105,20 @@ class BatchRun {
     const rowsInFlight = new TaskPool(this.settings.concurrency);
     this.report();
 
-    const rows = readFileRows(filePath, scan, origin, this.settings, this.batch.checkpoint_row, this.batch.id);
+    const rows = readFileRows(filePath, scan, origin, groupRowSettings(this.settings), this.batch.checkpoint_row, this.batch.id);
+    const groups = sendGroups(rows, this.settings, this.sender);
     try {
       for (;;) {
+        if (groups) {
+          const group = await groups.next();
+          if (!group || this.stopped()) break;
+          await rowsInFlight.run(async () => {
+            for (const [rowNumber, result] of (await group.send()) ?? []) tracker.settle(rowNumber, result);
+          });
+          if (this.stopped()) break;
+          if (tracker.pending >= this.settings.windowRows || Date.now() - this.lastWriteAt >= this.settings.windowMs) await this.writeWindow(windows, tracker);
+          continue;
+        }
         const work = await rows.next();
         if (!work || this.stopped()) break;
         await rowsInFlight.run(async () => {

@@ -1,6 +1,7 @@
 import type { CsvOptions } from '../csv';
 import type { SuccessCheck } from '../delivery/classify';
 import type { RetryPolicy } from '../delivery/retry-policy';
+import type { GroupSettings } from '../grouping';
 import type { RowValidator } from '../validation';
 
 /** Maps a validated row to the request body (JSONata in the node; the row as it is by default). */
@@ -14,6 +15,8 @@ export interface ProcessorSettings {
   map?: RowMapper;
   request: { method: string; pathTemplate: string; headers?: Record<string, string> };
   successCheck?: SuccessCheck;
+  /** Group child rows by their parent key: one call per group, the mapping over the list. Off when absent. */
+  group?: GroupSettings;
   /** Rows in flight at once. */
   concurrency: number;
   retry: RetryPolicy;

@@ -59,7 +59,7 @@ export class RowSender {
 }
 
 /** How an answer settles a row: success, or a failed row with what the downstream said. */
-function resultOf(rowNumber: number, outcome: Outcome, body: string, original: string, key: string): RowResult {
+export function resultOf(rowNumber: number, outcome: Outcome, body: string, original: string, key: string): RowResult {
   if (outcome.kind === 'success') return { ok: true, key };
   const kind = outcome.kind === 'transient' ? 'transient' : outcome.status !== undefined && outcome.status < 300 ? 'rejected' : 'permanent';
   return {
