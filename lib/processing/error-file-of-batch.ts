@@ -89,7 +89,7 @@ export function failedRowRecord(text: string | null): Record<string, string> {
  * The rows an error payload stands for: itself, or each row of a failed group with its own original and key,
  * so the error file has every row and a replay groups them again under the same first row (the same key).
  */
-function rowsOfPayload(errorPayload: ErrorPayloadRow): ErrorPayloadRow[] {
+export function rowsOfPayload(errorPayload: ErrorPayloadRow): ErrorPayloadRow[] {
   const members = readGroupOriginal(errorPayload.original_payload);
   if (!members) return [errorPayload];
   return members.map((member) => ({ ...errorPayload, row_number: member.rowNumber, idempotency_key: member.idempotencyKey, original_payload: member.original }));
