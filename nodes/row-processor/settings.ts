@@ -5,6 +5,7 @@ import { readNumbers, resolveFolder } from '../../lib/node-red/config-values';
 import { ROW_PROCESSOR_RULES } from '../../lib/node-red/field-rules';
 import { DEFAULT_SETTINGS, type ProcessorSettings, type RowMapper } from '../../lib/processing';
 import { compileRowSchema } from '../../lib/validation';
+import type { GroupSettings } from '../../lib/grouping';
 
 export interface RowProcessorDef extends NodeDef {
   store: string;
@@ -28,6 +29,10 @@ export interface RowProcessorDef extends NodeDef {
   encoding: string;
   archiveFolder: string;
   failedFolder: string;
+  /** Group rows: the parent key columns (comma-separated), the rows per call, the item-results expression. */
+  groupColumns?: string;
+  groupMaxRows?: string;
+  itemResults?: string;
 }
 
 const ENCODINGS = ['utf8', 'latin1', 'utf16le'] as const;
@@ -100,6 +105,7 @@ export function processorSettings(RED: NodeAPI, node: Node, def: RowProcessorDef
     map,
     request: { method, pathTemplate, headers: extraHeaders(def.headers) },
     successCheck,
+    group: groupSettings(RED, node, def, numbers.groupMaxRows),
     concurrency: numbers.concurrency,
     retry: { maxAttempts: numbers.maxAttempts, baseDelayMs: numbers.baseDelayMs, maxDelayMs: numbers.maxDelayMs },
     breakerThreshold: numbers.breakerThreshold,
@@ -108,4 +114,17 @@ export function processorSettings(RED: NodeAPI, node: Node, def: RowProcessorDef
     windowRows: numbers.windowRows,
     folders: { archive: resolveFolder(RED, def.archiveFolder, 'archive'), failed: resolveFolder(RED, def.failedFolder, 'failed') },
   };
+}
+
+/** Grouping is off without group columns; an item-results expression needs them (it names items of a group's list). */
+function groupSettings(RED: NodeAPI, node: Node, def: RowProcessorDef, maxRows: number): GroupSettings | undefined {
+  const text = def.groupColumns?.trim() ?? '';
+  const itemResults = def.itemResults?.trim() ? evaluator(RED, node, def.itemResults) : undefined;
+  if (text === '') {
+    if (itemResults) throw new ConfigError('row-processor.errors.itemResults');
+    return undefined;
+  }
+  const columns = text.split(',').map((column) => column.trim());
+  if (columns.some((column) => column === '')) throw new ConfigError('row-processor.errors.groupColumns', { columns: text });
+  return { columns, maxRows, itemResults };
 }
