@@ -11,11 +11,17 @@ export type GroupResults = Array<[rowNumber: number, result: RowResult]>;
 
 /**
  * Rows are prepared for a group without the mapping (it runs over the group's list): each row is validated
- * on its own, and its path is filled from it, so the group's path is that of its first row.
+ * on its own, and its path is filled from it, so the group's path is that of its first row. They are read
+ * ahead by the group, not by the row: a group waits for all its rows, and a read-ahead of a few rows would
+ * assemble it in many small steps of the event loop.
  */
 export function groupRowSettings(settings: ProcessorSettings): ProcessorSettings {
-  return settings.group ? { ...settings, map: undefined } : settings;
+  if (!settings.group) return settings;
+  return { ...settings, map: undefined, concurrency: Math.min(settings.concurrency * settings.group.maxRows, MAX_ROWS_READ_AHEAD) };
 }
+
+/** Rows prepared ahead at most, whatever the group size: bounds the memory a run holds. */
+const MAX_ROWS_READ_AHEAD = 4096;
 
 /**
  * Sends one group in one call: the mapping gets the list of its validated rows, the path is its first row's,
