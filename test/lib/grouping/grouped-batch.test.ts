@@ -10,7 +10,7 @@ import { correctPayload, CorrectionRefusedError, replayFailedRows } from '../../
 import { ApiClient } from '../../../lib/delivery';
 import type { GroupSettings } from '../../../lib/grouping';
 import { processBatch, resendErrorPayload, type ProcessorSettings } from '../../../lib/processing';
-import { claimBatches, claimErrorPayloads, getBatch, markErrorPayloadReady, openStore, type BatchRow, type Store } from '../../../lib/store';
+import { claimBatches, claimErrorPayloads, fixStatistics, getBatch, markErrorPayloadReady, openStore, type BatchRow, type Store } from '../../../lib/store';
 import { compileRowSchema } from '../../../lib/validation';
 import { makeFolders, parkAndClaim, settingsFor, writeCsv, type Folders } from '../../support/batch-fixture';
 import { TestHttpServer, type RecordedRequest } from '../../support/http-server';
@@ -166,6 +166,8 @@ describeEachDatabase('grouped batches', (kind) => {
     assert.deepEqual(payloads[0].payload, JSON.parse(refused.body), 'the group payload is the body sent');
     assert.match(payloads[0].error, /422/);
 
+    assert.equal((await fixStatistics(store, [batch.id])).get(batch.id)!.failed, 30, 'the fix statistics count rows, as the batch does');
+
     // The error file has every row of the group, and the invalid one.
     const stored = await getBatch(store, batch.id);
     const errorLines = fs.readFileSync(stored.error_file!, 'utf8').trim().split('\n');
@@ -191,6 +193,8 @@ describeEachDatabase('grouped batches', (kind) => {
     assert.equal(server.requests[0].path, '/accounts/C-2/contacts');
     assert.equal(keyOf(server.requests[0]), `bsync-${batch.id}-6`);
     assert.deepEqual(JSON.parse(server.requests[0].body), corrected, 'the stored list as corrected, sent as it is');
+    const fixed = (await fixStatistics(store, [batch.id])).get(batch.id)!;
+    assert.deepEqual([fixed.resolved, fixed.open], [29, 1], 'the resent group resolves its 29 rows; the invalid row is still open');
   });
 
   it('a replay groups the failed group\'s rows again: the same first row, the same key, the same rows', async () => {
