@@ -99,13 +99,29 @@ describe('row-processor node with group columns', () => {
     assert.deepEqual(items(server.requests[3])[0], { id: 'c251', name: 'Contact 251' }, 'the JSONata mapping got the list');
     assert.deepEqual([summary.status, summary.succeededRows, summary.failedRows], ['FAILED', 251, 2]);
     assert.deepEqual(
-      failed.map((msg) => [msg.payload.rowNumber, msg.payload.idempotencyKey, msg.payload.error, msg.payload.payload]),
+      failed.map((msg) => [msg.payload.rowNumber, msg.payload.rowCount, msg.payload.idempotencyKey, msg.payload.error, msg.payload.payload]),
       [
-        [252, `bsync-${batch.id}-252`, 'c252: email taken', { id: 'c252', name: 'Contact 252' }],
-        [253, `bsync-${batch.id}-253`, 'c253: email taken', { id: 'c253', name: 'Contact 253' }],
+        [252, 1, `bsync-${batch.id}-252`, 'c252: email taken', { id: 'c252', name: 'Contact 252' }],
+        [253, 1, `bsync-${batch.id}-253`, 'c253: email taken', { id: 'c253', name: 'Contact 253' }],
       ],
     );
     assert.equal((await getBatch(store, batch.id)).failed_rows, 2);
+  });
+
+  it('a call the API refuses is one failed-row message for the group, with its row count', async () => {
+    await load({ itemResults: '' });
+    server.respond(() => ({ status: 422, body: { message: 'account locked' } }));
+    writeCsv(folders, 'locked.csv', [HEADER, ...contacts([['L-1', 7]])]);
+    const batch = await parkAndClaim(store, folders, 'locked.csv', 'runtime-node');
+    const failed = collect('failed');
+    const complete = next('complete');
+    helper.getNode('processor').receive({ topic: 'batch', payload: batch, lease: { owner: 'runtime-node', until: batch.lease_until } } as never);
+    const summary = (await complete).payload;
+    assert.deepEqual([summary.status, summary.failedRows], ['FAILED', 7]);
+    assert.deepEqual(
+      failed.map((msg) => [msg.payload.rowNumber, msg.payload.rowCount, msg.payload.idempotencyKey, (msg.payload.payload as unknown[]).length]),
+      [[1, 7, `bsync-${batch.id}-1`, 7]],
+    );
   });
 
   for (const [settings, reason] of [
