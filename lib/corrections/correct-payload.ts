@@ -2,6 +2,8 @@ import { correctErrorPayload, getBatch, getErrorPayload, type ErrorPayloadRow, t
 import { compileJsonRowSchema, compileRowSchema } from '../validation';
 import { CorrectionRefusedError } from './correction-refused-error';
 import { parseCorrection } from './parse-correction';
+import { correctGroupPayload } from './correct-group-payload';
+import { readGroupOriginal } from '../grouping';
 
 export interface CorrectionRequest {
   id: number;
@@ -21,9 +23,10 @@ export interface CorrectionRequest {
  * defaults filled in), exactly as the processor would have sent it. The original row is never changed.
  */
 export async function correctPayload(store: Store, request: CorrectionRequest): Promise<ErrorPayloadRow> {
-  const correction = parseCorrection(request.id, request.payload);
   const errorPayload = await getErrorPayload(store, request.id);
   const batch = await getBatch(store, errorPayload.batch_id);
+  if (readGroupOriginal(errorPayload.original_payload)) return correctGroupPayload(store, errorPayload, batch, request);
+  const correction = parseCorrection(request.id, request.payload);
   let checked: Record<string, unknown> = correction;
   if (batch.row_schema) {
     // A JSON Lines row is checked with its types as they are, as the row-processor checks it; a CSV row as text.

@@ -1,7 +1,7 @@
 import { errorFileDataColumns, errorFileHeader, errorFileLine } from '../csv';
 import { InvalidRequestError } from '../errors';
 import { getBatch, recordEvents, writeTransaction, type Store } from '../store';
-import { columnsOfOpenRows, openFailedRows, toErrorFileRow } from './open-failed-rows';
+import { columnsOfOpenRows, openFailedRows, rowsOfPayload, toErrorFileRow } from './open-failed-rows';
 import { replayFileName } from '../lineage';
 
 export interface CsvFormat {
@@ -50,7 +50,9 @@ export async function exportFailedRows(store: Store, request: ExportRequest): Pr
   const columns = errorFileDataColumns(await columnsOfOpenRows(store, batch.id));
   // The error file's own format: formula-like cells quoted (the export is opened in spreadsheets), ragged rows whole.
   const lines = [errorFileHeader(columns, delimiter, quote)];
-  for await (const errorPayload of openFailedRows(store, batch.id)) lines.push(errorFileLine(columns, toErrorFileRow(errorPayload), delimiter, quote));
+  for await (const errorPayload of openFailedRows(store, batch.id)) {
+    for (const row of rowsOfPayload(errorPayload)) lines.push(errorFileLine(columns, toErrorFileRow(row), delimiter, quote));
+  }
   const rows = lines.length - 1;
   if (rows === 0) throw new InvalidRequestError(`batch ${batch.id} has no NEW failed rows to export`, { batchId: batch.id });
   const exported = { parentBatchId: batch.id, fileName: replayFileName(batch.file_name, batch.id), csv: lines.join(''), rows };

@@ -1,7 +1,7 @@
-import { failedRowRecord } from '../processing/error-file-of-batch';
+import { failedRowRecord, rowsOfPayload } from '../processing/error-file-of-batch';
 import { failedRowsOf, type ErrorPayloadRow, type Store } from '../store';
 
-export { toErrorFileRow } from '../processing/error-file-of-batch';
+export { rowsOfPayload, toErrorFileRow } from '../processing/error-file-of-batch';
 
 /**
  * The failed rows of a batch that a replay or an export should carry: NEW ones. READY and RESUBMITTED rows
@@ -14,6 +14,8 @@ export function openFailedRows(store: Store, batchId: number): AsyncGenerator<Er
 /** The file's columns, in order: the columns of the failed rows as they were read. */
 export async function columnsOfOpenRows(store: Store, batchId: number): Promise<string[]> {
   const columns = new Set<string>();
-  for await (const row of openFailedRows(store, batchId)) for (const column of Object.keys(failedRowRecord(row.original_payload))) columns.add(column);
+  for await (const payload of openFailedRows(store, batchId)) {
+    for (const row of rowsOfPayload(payload)) for (const column of Object.keys(failedRowRecord(row.original_payload))) columns.add(column);
+  }
   return [...columns];
 }

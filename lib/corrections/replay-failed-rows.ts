@@ -12,7 +12,7 @@ import type { ErrorPayloadRow } from '../store';
 import { normalizeBatch } from '../store/batches/normalize-batch';
 import { forUpdate, getBatch, recordEvents, registerBatch, storeInTransaction, writeTransaction, type BatchRow, type Store } from '../store';
 import type { CsvFormat } from './export-failed-rows';
-import { columnsOfOpenRows, openFailedRows, toErrorFileRow } from './open-failed-rows';
+import { columnsOfOpenRows, openFailedRows, rowsOfPayload, toErrorFileRow } from './open-failed-rows';
 import { assertNoActiveReplay, assertReplayable } from './replayable-batch';
 import { replayFileName } from '../lineage';
 import { moveErrorPayloads, type ErrorPayloadState } from '../store/error-payloads/error-payload-transitions';
@@ -182,8 +182,8 @@ interface ReplayFileWriter {
 async function replayFileWriter(store: Store, parent: BatchRow, filePath: string, csv: CsvFormat | undefined): Promise<ReplayFileWriter> {
   if (parent.format === 'jsonl') {
     const writer = createJsonlErrorFileWriter(filePath);
-    return { write: (errorPayload) => writer.write(toJsonlErrorFileRow(errorPayload)), close: () => writer.close(), abort: () => writer.abort() };
+    return { write: async (errorPayload) => { for (const row of rowsOfPayload(errorPayload)) await writer.write(toJsonlErrorFileRow(row)); }, close: () => writer.close(), abort: () => writer.abort() };
   }
   const writer = createErrorFileWriter(filePath, await columnsOfOpenRows(store, parent.id), { delimiter: csv?.delimiter, quote: csv?.quote });
-  return { write: (errorPayload) => writer.write(toErrorFileRow(errorPayload)), close: () => writer.close(), abort: () => writer.abort() };
+  return { write: async (errorPayload) => { for (const row of rowsOfPayload(errorPayload)) await writer.write(toErrorFileRow(row)); }, close: () => writer.close(), abort: () => writer.abort() };
 }

@@ -95,6 +95,8 @@ export interface FailedRowView {
   errorDetail: unknown;
   batchId: number;
   rowNumber: number;
+  /** The rows it stands for: a failed group's, from rowNumber on; 1 for a single row. */
+  rowCount: number;
   groupType: string;
   groupId: string | null;
   idempotencyKey: string;
@@ -112,6 +114,7 @@ export function failedRowMessage(batch: Pick<BatchRow, 'id' | 'group_type' | 'gr
       errorDetail: jsonValue(failed.errorDetail ?? null),
       batchId: batch.id,
       rowNumber: failed.rowNumber,
+      rowCount: failed.rowCount ?? 1,
       groupType: batch.group_type,
       groupId: batch.group_id,
       idempotencyKey: failed.idempotencyKey,

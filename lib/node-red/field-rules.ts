@@ -24,6 +24,8 @@ export const ROW_PROCESSOR_RULES = {
   // runtime's lease rule (nodes/row-processor/settings.ts), which the editor cannot see.
   leaseTime: rule(300, 5, 86_400, false),
   windowRows: rule(1000, 1, 1_000_000),
+  // Rows in one call of a group (group columns set); how many a downstream takes in one request.
+  groupMaxRows: rule(100, 1, 100_000),
 } satisfies Record<string, NumberRule>;
 
 export const DISPATCHER_RULES = {

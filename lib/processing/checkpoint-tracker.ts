@@ -1,6 +1,10 @@
 import type { FailedRow } from '../store';
 
-export type RowResult = { ok: true; key?: string } | { ok: false; failure: FailedRow; transient: boolean };
+export type RowResult =
+  | { ok: true; key?: string }
+  | { ok: false; failure: FailedRow; transient: boolean }
+  /** A row of a failed group other than its first: counted as failed, stored in the first row's error payload. */
+  | { ok: false; transient: boolean; failedWithRow: number };
 
 export interface Window {
   checkpointRow: number;
@@ -51,13 +55,14 @@ export class CheckpointTracker {
       this.settled.delete(row);
       window.checkpointRow = row;
       window.processed += 1;
-      window.rowNumbers.push(row);
+      // A row failing with its group is not in rowNumbers: an earlier error payload of it is not resolved.
+      if (result.ok || 'failure' in result) window.rowNumbers.push(row);
       if (result.ok) {
         window.succeeded += 1;
         if (result.key) window.succeededKeys.push(result.key);
       } else {
         window.failed += 1;
-        window.failures.push(result.failure);
+        if ('failure' in result) window.failures.push(result.failure);
       }
     }
     this.checkpoint = window.checkpointRow;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { createErrorFileWriter, errorFileName, parseStoredOriginal, type CsvOptions, type ErrorFileRow } from '../csv';
 import { failedRowsOf, type ErrorPayloadRow, type Store } from '../store';
 import { parseIdempotencyKey } from '../lineage';
+import { readGroupOriginal } from '../grouping';
 import { createJsonlErrorFileWriter, ERROR_FILE_LINE_COLUMN, type JsonlErrorFileRow } from '../jsonl';
 
 /**
@@ -19,7 +20,7 @@ export async function writeBatchErrorFile(
   const target = path.join(folder, errorFileName(fileName));
   const writer = createErrorFileWriter(target, columns, { delimiter: csv.delimiter, quote: csv.quote });
   try {
-    for await (const failed of failedRowsOf(store, batchId)) await writer.write(toErrorFileRow(failed));
+    for await (const failed of failedRowsOf(store, batchId)) for (const row of rowsOfPayload(failed)) await writer.write(toErrorFileRow(row));
     const { path: written } = await writer.close();
     return written;
   } catch (error) {
@@ -35,7 +36,7 @@ export async function writeBatchErrorFile(
 export async function writeJsonlBatchErrorFile(store: Store, batchId: number, fileName: string, folder: string): Promise<string> {
   const writer = createJsonlErrorFileWriter(path.join(folder, errorFileName(fileName)));
   try {
-    for await (const failed of failedRowsOf(store, batchId)) await writer.write(toJsonlErrorFileRow(failed));
+    for await (const failed of failedRowsOf(store, batchId)) for (const row of rowsOfPayload(failed)) await writer.write(toJsonlErrorFileRow(row));
     const { path: written } = await writer.close();
     return written;
   } catch (error) {
@@ -82,4 +83,14 @@ export function failedRowRecord(text: string | null): Record<string, string> {
     return Object.fromEntries(columns.map((column, index) => [column, fields[index] ?? '']));
   }
   return Object.fromEntries(Object.entries(stored.record).map(([key, field]) => [key, field === null || field === undefined ? '' : String(field)]));
+}
+
+/**
+ * The rows an error payload stands for: itself, or each row of a failed group with its own original and key,
+ * so the error file has every row and a replay groups them again under the same first row (the same key).
+ */
+export function rowsOfPayload(errorPayload: ErrorPayloadRow): ErrorPayloadRow[] {
+  const members = readGroupOriginal(errorPayload.original_payload);
+  if (!members) return [errorPayload];
+  return members.map((member) => ({ ...errorPayload, row_number: member.rowNumber, idempotency_key: member.idempotencyKey, original_payload: member.original }));
 }

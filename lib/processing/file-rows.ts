@@ -126,5 +126,5 @@ async function prepareFileRow(
     const failure = { ...failedRow(rowNumber, prepared.body, original, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail };
     return { rowNumber, key, original, result: unsendable(failure) };
   }
-  return { rowNumber, key, original, request: { path: prepared.path, body: prepared.body, contentType: 'application/json' } };
+  return { rowNumber, key, original, request: { path: prepared.path, body: prepared.body, contentType: 'application/json' }, record, value: prepared.value };
 }

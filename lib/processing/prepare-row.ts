@@ -5,7 +5,7 @@ import { fillPathTemplate } from './path-template';
 import type { ProcessorSettings } from './processor-settings';
 
 export type PreparedRow =
-  | { ok: true; path: string; body: string }
+  | { ok: true; path: string; body: string; value: unknown }
   | { ok: false; errorKind: ErrorKind; error: string; errorDetail: string | null; body: string | null };
 
 /** JSONata throws plain objects ({ code, message, position, token }), not Errors: its message is the reason. */
@@ -44,7 +44,7 @@ export async function prepareRow(record: Record<string, unknown>, settings: Proc
     // never as a converted value (a schema or mapping cannot turn employee 007 into 7). The mapped body's
     // fields fill in only the names the row has no column for.
     const fields = body && typeof body === 'object' && !Array.isArray(body) ? { ...(body as Record<string, unknown>), ...record } : record;
-    return { ok: true, path: fillPathTemplate(settings.request.pathTemplate, fields), body: text };
+    return { ok: true, path: fillPathTemplate(settings.request.pathTemplate, fields), body: text, value: body };
   } catch (error) {
     return { ok: false, errorKind: 'mapping', error: describeError(error), errorDetail: null, body: text };
   }

@@ -13,8 +13,10 @@ import { LeaseKeeper } from './lease-keeper';
 import { fillPathTemplate } from './path-template';
 import type { BatchSummary, ProcessorSettings, Progress } from './processor-settings';
 import { RowSender } from './row-sender';
+import { groupRowSettings } from './send-group';
 import { failedRow, unsendable } from './row-work';
 import { RunStop } from './run-stop';
+import { sendGroups } from './send-groups';
 import type { WindowContext } from './settle-window';
 import { settleWindowRetrying } from './settle-window-retrying';
 import { TaskPool } from './task-pool';
@@ -116,13 +118,25 @@ class BatchRun {
     const rowsInFlight = new TaskPool(this.settings.concurrency);
     this.report();
 
-    const rows = readFileRows(filePath, scan, origin, this.settings, this.batch.checkpoint_row, this.batch.id);
+    const rows = readFileRows(filePath, scan, origin, groupRowSettings(this.settings), this.batch.checkpoint_row, this.batch.id);
+    const groups = sendGroups(rows, this.settings, this.sender);
     const schedule = new WindowSchedule(this.settings.windowRows, this.settings.windowMs, async () => {
       await this.writeWindow(windows, tracker);
       return tracker.pending;
     });
     try {
       for (;;) {
+        if (groups) {
+          const group = await groups.next();
+          if (!group || this.stopped()) break;
+          await rowsInFlight.run(async () => {
+            for (const [rowNumber, result] of (await group.send()) ?? []) tracker.settle(rowNumber, result);
+            schedule.settled(tracker.pending);
+          });
+          if (this.stopped()) break;
+          await schedule.idle();
+          continue;
+        }
         const work = await rows.next();
         if (!work || this.stopped() || this.undoable?.failing) break;
         await rowsInFlight.run(async () => {

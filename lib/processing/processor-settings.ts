@@ -1,6 +1,7 @@
 import type { CsvOptions } from '../csv';
 import type { SuccessCheck } from '../delivery/classify';
 import type { RetryPolicy } from '../delivery/retry-policy';
+import type { GroupSettings } from '../grouping';
 import type { TargetKeySource } from '../matching/target-key';
 import type { RowValidator } from '../validation';
 import type { AllOrNothingSettings } from './all-or-nothing/all-or-nothing-settings';
@@ -16,6 +17,8 @@ export interface ProcessorSettings {
   map?: RowMapper;
   request: { method: string; pathTemplate: string; headers?: Record<string, string> };
   successCheck?: SuccessCheck;
+  /** Group child rows by their parent key: one call per group, the mapping over the list. Off when absent. */
+  group?: GroupSettings;
   /** Rows in flight at once. */
   concurrency: number;
   retry: RetryPolicy;

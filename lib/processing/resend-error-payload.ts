@@ -8,6 +8,8 @@ import { jsonlSettings } from './jsonl-row';
 import { fillPathTemplate } from './path-template';
 import { prepareRow } from './prepare-row';
 import type { ProcessorSettings } from './processor-settings';
+import { resendGroupErrorPayload } from './resend-group';
+import { readGroupOriginal } from '../grouping';
 
 export interface ResendContext {
   store: Store;
@@ -38,6 +40,10 @@ export async function resendErrorPayload(context: ResendContext, errorPayload: E
       errorKind: 'read',
       error: readErrorAgain(errorPayload.error),
     });
+  }
+  // Grouped, the downstream takes lists: a group (or a row of one) goes again as a list, with its key.
+  if (settings.group || readGroupOriginal(errorPayload.original_payload)) {
+    return resendGroupErrorPayload(context, errorPayload, settings, await rowSettingsOf(context.store, errorPayload, settings));
   }
   try {
     if (body === null || unsentRow) {

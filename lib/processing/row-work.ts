@@ -8,6 +8,9 @@ export interface RowWork {
   /** The row as read (JSON of its columns), kept for an error payload. */
   original: string;
   request?: { path: string; body: string; contentType: string };
+  /** For grouping: the row's values as read (its parent key), and the validated row the group's mapping gets. */
+  record?: Readonly<Record<string, unknown>>;
+  value?: unknown;
   result?: RowResult;
 }
 

@@ -6,6 +6,7 @@ import { ROW_PROCESSOR_RULES } from '../../lib/node-red/field-rules';
 import type { TargetKeySource } from '../../lib/matching/target-key';
 import { DEFAULT_SETTINGS, type ProcessorSettings, type RowMapper } from '../../lib/processing';
 import { compileRowSchema } from '../../lib/validation';
+import type { GroupSettings } from '../../lib/grouping';
 
 export interface RowProcessorDef extends NodeDef {
   store: string;
@@ -36,6 +37,10 @@ export interface RowProcessorDef extends NodeDef {
   /** Where a row's answer names the created record's id: `location` (header) or `body` (targetKeyExpression). */
   targetKeyFrom?: string;
   targetKeyExpression?: string;
+  /** Group rows: the parent key columns (comma-separated), the rows per call, the item-results expression. */
+  groupColumns?: string;
+  groupMaxRows?: string;
+  itemResults?: string;
 }
 
 const ENCODINGS = ['utf8', 'latin1', 'utf16le'] as const;
@@ -138,7 +143,7 @@ export function processorSettings(RED: NodeAPI, node: Node, def: RowProcessorDef
     const check = evaluator(RED, node, def.successExpression);
     successCheck = async (body) => ({ ok: Boolean(await check(body)) });
   }
-  return {
+  const settings: ProcessorSettings = {
     ...DEFAULT_SETTINGS,
     csv: {
       delimiter: def.delimiter || ',',
@@ -152,6 +157,7 @@ export function processorSettings(RED: NodeAPI, node: Node, def: RowProcessorDef
     map,
     request: { method, pathTemplate, headers: extraHeaders(def.headers) },
     successCheck,
+    group: groupSettings(RED, node, def, numbers.groupMaxRows),
     concurrency: numbers.concurrency,
     retry: { maxAttempts: numbers.maxAttempts, baseDelayMs: numbers.baseDelayMs, maxDelayMs: numbers.maxDelayMs },
     breakerThreshold: numbers.breakerThreshold,
@@ -161,4 +167,21 @@ export function processorSettings(RED: NodeAPI, node: Node, def: RowProcessorDef
     folders: { archive: resolveFolder(RED, def.archiveFolder, 'archive'), failed: resolveFolder(RED, def.failedFolder, 'failed') },
     ...allOrNothingSettings(RED, node, def),
   };
+  // Groups settle a call as a whole; all or nothing checks and undoes rows one by one. Together they are
+  // not built yet: refused, rather than one of them silently not applying.
+  if (settings.group && settings.allOrNothing) throw new ConfigError('row-processor.errors.groupsAllOrNothing');
+  return settings;
+}
+
+/** Grouping is off without group columns; an item-results expression needs them (it names items of a group's list). */
+function groupSettings(RED: NodeAPI, node: Node, def: RowProcessorDef, maxRows: number): GroupSettings | undefined {
+  const text = def.groupColumns?.trim() ?? '';
+  const itemResults = def.itemResults?.trim() ? evaluator(RED, node, def.itemResults) : undefined;
+  if (text === '') {
+    if (itemResults) throw new ConfigError('row-processor.errors.itemResults');
+    return undefined;
+  }
+  const columns = text.split(',').map((column) => column.trim());
+  if (columns.some((column) => column === '')) throw new ConfigError('row-processor.errors.groupColumns', { columns: text });
+  return { columns, maxRows, itemResults };
 }

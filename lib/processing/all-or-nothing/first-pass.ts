@@ -84,7 +84,8 @@ export async function checkEveryRow(context: FirstPassContext, batch: BatchRow, 
 }
 
 function failureOf(work: RowWork, undoTemplate: string | undefined): FailedRow | undefined {
-  if (work.result) return work.result.ok ? undefined : work.result.failure;
+  // A row's own result before sending: a failed group's other rows (failedWithRow) never get here ungrouped.
+  if (work.result) return !work.result.ok && 'failure' in work.result ? work.result.failure : undefined;
   if (!undoTemplate || !work.request) return undefined;
   try {
     // Any id stands in for the one the answer will name: what is checked here is the row's own fields.

@@ -37,7 +37,8 @@ export async function fixStatistics(store: Store, batchIds: readonly number[]): 
       .knex(store.tables.errorPayload)
       .whereIn('batch_id', chunk)
       .select('batch_id', 'status')
-      .count({ count: '*' })
+      // Rows, not error payloads: a failed group's one error payload stands for row_count rows.
+      .sum({ count: 'row_count' })
       .groupBy('batch_id', 'status')) as { batch_id: number; status: ErrorPayloadStatus; count: number | string }[];
     for (const row of counts) {
       const statistics = result.get(Number(row.batch_id))!;

@@ -21,6 +21,8 @@ export interface FailedRow {
   httpStatus?: number | null;
   error: string;
   errorDetail?: string | null;
+  /** The rows a failed group's error payload holds (row_count); 1 when absent. */
+  rowCount?: number;
 }
 
 export interface CheckpointWindow {
@@ -141,6 +143,7 @@ async function storeFailures(store: Store, trx: Knex.Transaction, window: Checkp
     error: failure.error,
     error_detail: failure.errorDetail ?? null,
     attempts: 1,
+    row_count: failure.rowCount ?? 1,
     created_at: now,
     status_time: now,
   }));
@@ -156,6 +159,7 @@ async function storeFailures(store: Store, trx: Knex.Transaction, window: Checkp
         http_status: incoming('http_status'),
         error: incoming('error'),
         error_detail: incoming('error_detail'),
+        row_count: incoming('row_count'),
         status: 'NEW',
         attempts: trx.raw('?? + 1', [`${store.tables.errorPayload}.attempts`]),
         status_time: now,

@@ -25,7 +25,12 @@ describe('prepareRow: the path addresses the record the file names', () => {
         map: async (row) => ({ employeeNumber: Number(row.employeeNumber), account: { iban: row.iban }, tenant: 'acme' }),
       }),
     );
-    assert.deepEqual(prepared, { ok: true, path: '/employees/0042/bank-connections', body: '{"employeeNumber":42,"account":{"iban":"NL91"},"tenant":"acme"}' });
+    assert.deepEqual(prepared, {
+      ok: true,
+      path: '/employees/0042/bank-connections',
+      body: '{"employeeNumber":42,"account":{"iban":"NL91"},"tenant":"acme"}',
+      value: { employeeNumber: 42, account: { iban: 'NL91' }, tenant: 'acme' },
+    });
   });
 
   it('takes a name the row has no column for from the mapped body', async () => {
