@@ -9,10 +9,12 @@ import { failBatch, finishBatch, reparkBatch, type BatchFileEnd, type EndContext
 import { locateBatchFile } from './file-locations';
 import { readFileRows, scanBatchFile, type BatchFileScan } from './file-rows';
 import { LeaseKeeper } from './lease-keeper';
+import { KeyedDelivery, withCreateRequest } from './keyed-delivery';
 import { fillPathTemplate } from './path-template';
 import type { BatchSummary, ProcessorSettings, Progress } from './processor-settings';
 import { RowSender } from './row-sender';
-import { failedRow, unsendable } from './row-work';
+import { withMatch } from './row-match';
+import { failedRow, unsendable, type RowWork } from './row-work';
 import { RunStop } from './run-stop';
 import type { WindowContext } from './settle-window';
 import { settleWindowRetrying } from './settle-window-retrying';
@@ -43,7 +45,7 @@ export interface ProcessorContext {
  * downstream is down or the runtime is stopping. Never throws for a row: rows fail into error payloads.
  */
 export async function processBatch(context: ProcessorContext, claimed: BatchRow, settings: ProcessorSettings): Promise<BatchSummary> {
-  return new BatchRun(context, claimed, settings).run();
+  return new BatchRun(context, claimed, withCreateRequest(settings)).run();
 }
 
 /** One run of one batch: wires the parts (lease, rows, sending, windows, ending) and holds what they share. */
@@ -53,6 +55,8 @@ class BatchRun {
   private readonly stop: RunStop;
   private readonly lease: LeaseKeeper;
   private readonly sender: RowSender;
+  /** Key matching, when the settings name key columns: create, update or skip per row. */
+  private readonly keyed?: KeyedDelivery;
   private readonly ending: EndContext;
   private lastWriteAt = Date.now();
 
@@ -65,6 +69,7 @@ class BatchRun {
     this.stop = new RunStop(context.signal, context.cancel);
     this.lease = new LeaseKeeper(context.store, claimed.id, context.owner, settings.leaseMs, () => this.stop.stop());
     this.sender = new RowSender(context.client, settings, this.stop);
+    if (settings.matching) this.keyed = new KeyedDelivery(context.store, settings.matching, this.sender, { id: claimed.id, groupType: claimed.group_type });
     this.ending = { store: context.store, owner: context.owner, settings };
   }
 
@@ -103,13 +108,14 @@ class BatchRun {
     const rowsInFlight = new TaskPool(this.settings.concurrency);
     this.report();
 
-    const rows = readFileRows(filePath, scan, origin, this.settings, this.batch.checkpoint_row, this.batch.id);
+    const fileRows = readFileRows(filePath, scan, origin, this.settings, this.batch.checkpoint_row, this.batch.id);
+    const rows = this.keyed ? this.keyed.rows(fileRows) : fileRows;
     try {
       for (;;) {
         const work = await rows.next();
         if (!work || this.stopped()) break;
         await rowsInFlight.run(async () => {
-          const result = await this.sender.sendWork(work);
+          const result = this.keyed ? await this.keyed.deliver(work) : await this.sender.sendWork(work);
           if (result) tracker.settle(work.rowNumber, result);
         });
         if (this.stopped()) break;
@@ -133,12 +139,13 @@ class BatchRun {
       let result: RowResult | undefined;
       try {
         const requestPath = fillPathTemplate(this.settings.request.pathTemplate, parseJsonObject(payload) ?? {});
-        result = await this.sender.sendWork({
+        const work: RowWork = {
           rowNumber: 1,
           key,
           original: payload,
           request: { path: requestPath, body: payload, contentType: this.batch.content_type ?? 'application/json' },
-        });
+        };
+        result = this.keyed ? await this.keyed.deliver(withMatch(work, parseJsonObject(payload) ?? {}, this.settings)) : await this.sender.sendWork(work);
       } catch (error) {
         result = unsendable(failedRow(1, payload, payload, key, 'mapping', describeError(error)));
       }
@@ -233,6 +240,7 @@ class BatchRun {
       processedRows: this.batch.processed_rows,
       succeededRows: this.batch.succeeded_rows,
       failedRows: this.batch.failed_rows,
+      ...(this.keyed ? { skippedRows: this.batch.skipped_rows } : {}),
     });
   }
 
@@ -247,6 +255,7 @@ class BatchRun {
       processedRows: this.batch.processed_rows,
       succeededRows: this.batch.succeeded_rows,
       failedRows: this.batch.failed_rows,
+      skippedRows: this.batch.skipped_rows ?? 0,
       errorFile: this.batch.error_file,
       error,
       durationMs: Date.now() - this.startedAt,

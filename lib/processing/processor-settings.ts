@@ -1,6 +1,7 @@
 import type { CsvOptions } from '../csv';
 import type { SuccessCheck } from '../delivery/classify';
 import type { RetryPolicy } from '../delivery/retry-policy';
+import type { MatchingSettings } from '../matching';
 import type { RowValidator } from '../validation';
 
 /** Maps a validated row to the request body (JSONata in the node; the row as it is by default). */
@@ -26,6 +27,8 @@ export interface ProcessorSettings {
   windowMs: number;
   leaseMs: number;
   folders: { archive: string; failed: string };
+  /** Key matching (upsert, unchanged rows skipped); off when absent. `request` is then the create request. */
+  matching?: MatchingSettings;
 }
 
 export const DEFAULT_SETTINGS: Omit<ProcessorSettings, 'request' | 'folders'> = {
@@ -45,6 +48,7 @@ export interface Progress {
   processedRows: number;
   succeededRows: number;
   failedRows: number;
+  skippedRows?: number;
 }
 
 export interface BatchSummary {
@@ -58,6 +62,8 @@ export interface BatchSummary {
   processedRows: number;
   succeededRows: number;
   failedRows: number;
+  /** Rows not sent because their content was delivered before (key matching). */
+  skippedRows: number;
   errorFile: string | null;
   error: string | null;
   durationMs: number;

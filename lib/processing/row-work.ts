@@ -9,6 +9,8 @@ export interface RowWork {
   original: string;
   request?: { path: string; body: string; contentType: string };
   result?: RowResult;
+  /** Key matching: the row's source key and its update path around `{targetKey}` (the request is the create). */
+  match?: { sourceKey: string; updatePathParts: string[] };
 }
 
 /** A failed row as the checkpoint window stores it; the HTTP details are added by who has them. */

@@ -32,3 +32,4 @@ export { markErrorPayloadReady, markErrorPayloadsReady, type ReadyRequest, type 
 export { discardErrorPayload, type DiscardRequest } from './error-payloads/discard-error-payload';
 export { fixStatistics, type FixStatistics } from './error-payloads/fix-statistics';
 export * from './watermarks';
+export * from './key-map';

@@ -1,0 +1,42 @@
+import type { Knex } from 'knex';
+import type { Store } from '../open-store';
+
+/** A version of a record delivered: its source key now maps to this target key and content. */
+export interface KeyMapping {
+  sourceKey: string;
+  /** Null when the create answer named no id. */
+  targetKey: string | null;
+  contentHash: string;
+  /** Where this version came from. */
+  batchId: number;
+  rowNumber: number;
+}
+
+/** Rows per statement: 7 values each stays well under every dialect's limit of bound values. */
+const ROWS_PER_STATEMENT = 1000;
+
+/**
+ * Writes mappings inside the caller's transaction (the checkpoint window's): an upsert on
+ * (group_type, source_key), so the last delivered version wins and `created_at` stays the first's.
+ * The same source key twice in one call is written once, with its later version.
+ */
+export async function writeKeyMappings(store: Store, trx: Knex.Transaction, groupType: string, mappings: readonly KeyMapping[], now: number): Promise<void> {
+  const latest = new Map<string, KeyMapping>();
+  for (const mapping of mappings) latest.set(mapping.sourceKey, mapping);
+  const rows = [...latest.values()].map((mapping) => ({
+    group_type: groupType,
+    source_key: mapping.sourceKey,
+    target_key: mapping.targetKey,
+    content_hash: mapping.contentHash,
+    batch_id: mapping.batchId,
+    row_number: mapping.rowNumber,
+    created_at: now,
+    updated_at: now,
+  }));
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    await trx(store.tables.keyMap)
+      .insert(rows.slice(start, start + ROWS_PER_STATEMENT))
+      .onConflict(['group_type', 'source_key'])
+      .merge(['target_key', 'content_hash', 'batch_id', 'row_number', 'updated_at']);
+  }
+}
