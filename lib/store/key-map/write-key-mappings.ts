@@ -34,9 +34,27 @@ export async function writeKeyMappings(store: Store, trx: Knex.Transaction, grou
     updated_at: now,
   }));
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    await trx(store.tables.keyMap)
-      .insert(rows.slice(start, start + ROWS_PER_STATEMENT))
-      .onConflict(['group_type', 'source_key'])
-      .merge(['target_key', 'content_hash', 'batch_id', 'row_number', 'updated_at']);
+    const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+    if (store.dialect === 'sqlite') {
+      await trx.raw(sqliteUpsert(store.tables.keyMap, chunk.length), chunk.flatMap((row) => COLUMNS.map((column) => row[column])));
+      continue;
+    }
+    await trx(store.tables.keyMap).insert(chunk).onConflict(['group_type', 'source_key']).merge(MERGED);
   }
+}
+
+const COLUMNS = ['group_type', 'source_key', 'target_key', 'content_hash', 'batch_id', 'row_number', 'created_at', 'updated_at'] as const;
+const MERGED = ['target_key', 'content_hash', 'batch_id', 'row_number', 'updated_at'];
+
+/**
+ * knex writes a multi-row insert on SQLite as `SELECT … UNION ALL SELECT …`, which SQLite caps at 500 terms;
+ * a VALUES list has no such cap, so a window's mappings stay one statement.
+ */
+function sqliteUpsert(table: string, rowCount: number): string {
+  const row = `(${COLUMNS.map(() => '?').join(', ')})`;
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  return (
+    `insert into ${quote(table)} (${COLUMNS.map(quote).join(', ')}) values ${Array.from({ length: rowCount }, () => row).join(', ')} ` +
+    `on conflict (${quote('group_type')}, ${quote('source_key')}) do update set ${MERGED.map((column) => `${quote(column)} = excluded.${quote(column)}`).join(', ')}`
+  );
 }
