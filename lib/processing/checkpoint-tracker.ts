@@ -5,7 +5,7 @@ import type { FailedRow, KeyMapping } from '../store';
  * `mapping` when the row delivered a version of its record (written to the key map with the window).
  */
 export type RowResult =
-  | { ok: true; key?: string; skipped?: true; mapping?: KeyMapping }
+  | { ok: true; key?: string; skipped?: true; mapping?: KeyMapping; httpStatus?: number }
   | { ok: false; failure: FailedRow; transient: boolean; mapping?: KeyMapping };
 
 export interface Window {

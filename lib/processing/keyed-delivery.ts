@@ -82,7 +82,7 @@ export class KeyedDelivery {
     const { targetKey } = decision;
     const outcome = await this.sender.send(updatePath(match.updatePathParts, targetKey), request.body, work.key, request.contentType, this.matching.update.method);
     if (!outcome) return undefined;
-    if (outcome.kind === 'success') return this.delivered(work, match.sourceKey, targetKey, hash);
+    if (outcome.kind === 'success') return this.delivered(work, match.sourceKey, targetKey, hash, outcome.status);
     if (outcome.kind === 'permanent' && outcome.status === 404) {
       if (this.matching.onUpdateNotFound === 'recreate') return this.create(work, match.sourceKey, request, hash);
       const error = `the target deleted the record ${targetKey} of source key ${match.sourceKey}: the update answered 404 Not Found`;
@@ -100,10 +100,10 @@ export class KeyedDelivery {
     if (!outcome) return undefined;
     if (outcome.kind !== 'success') return resultOf(work.rowNumber, outcome, request.body, work.original, work.key);
     try {
-      return this.delivered(work, sourceKey, await readTargetKey(outcome, this.matching.targetKey), hash);
+      return this.delivered(work, sourceKey, await readTargetKey(outcome, this.matching.targetKey), hash, outcome.status);
     } catch (error) {
       // The record exists now: mapped without a target key, so it is never created a second time.
-      const created = this.delivered(work, sourceKey, null, hash);
+      const created = this.delivered(work, sourceKey, null, hash, outcome.status);
       const reason = `the record was created (HTTP ${outcome.status}), but ${describeError(error)}; its key map entry has no target key, so later changes cannot be sent`;
       return {
         ok: false,
@@ -114,8 +114,8 @@ export class KeyedDelivery {
     }
   }
 
-  private delivered(work: RowWork, sourceKey: string, targetKey: string | null, hash: string): RowResult & { ok: true; mapping: KeyMapping } {
+  private delivered(work: RowWork, sourceKey: string, targetKey: string | null, hash: string, httpStatus: number): RowResult & { ok: true; mapping: KeyMapping } {
     this.known.set(sourceKey, { targetKey, contentHash: hash });
-    return { ok: true, key: work.key, mapping: { sourceKey, targetKey, contentHash: hash, batchId: this.batch.id, rowNumber: work.rowNumber } };
+    return { ok: true, key: work.key, httpStatus, mapping: { sourceKey, targetKey, contentHash: hash, batchId: this.batch.id, rowNumber: work.rowNumber } };
   }
 }

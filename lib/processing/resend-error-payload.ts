@@ -5,7 +5,9 @@ import { describeError } from '../errors';
 import { getBatch, settleErrorPayload, type ErrorPayloadRow, type Store } from '../store';
 import { jsonlSettings } from './jsonl-row';
 import { fillPathTemplate } from './path-template';
+import { withCreateRequest } from './keyed-delivery';
 import { prepareRow } from './prepare-row';
+import { resendMatched } from './resend-matched';
 import type { ProcessorSettings } from './processor-settings';
 
 export interface ResendContext {
@@ -21,6 +23,7 @@ export interface ResendContext {
  * A payload that was never mapped (the row failed validation) is validated and mapped now, as a row would be.
  */
 export async function resendErrorPayload(context: ResendContext, errorPayload: ErrorPayloadRow, settings: ProcessorSettings): Promise<ErrorPayloadRow> {
+  settings = withCreateRequest(settings);
   const original = parseObject(errorPayload.original_payload) ?? {};
   let body = errorPayload.payload;
   let requestPath: string;
@@ -55,6 +58,7 @@ export async function resendErrorPayload(context: ResendContext, errorPayload: E
   } catch (error) {
     return settleErrorPayload(context.store, errorPayload.id, context.owner, { delivered: false, errorKind: 'mapping', error: describeError(error) });
   }
+  if (settings.matching) return resendMatched(context, errorPayload, settings, settings.matching, { record: (unsentRow && corrected) || original, body, path: requestPath });
   const { outcome } = await deliver(
     context.client,
     {

@@ -2,11 +2,11 @@
 // rows skipped, 404 on an update, two rows of one key in a batch, replays keeping their keys.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { replayFailedRows } from '../../../lib/corrections';
+import { correctPayload, replayFailedRows } from '../../../lib/corrections';
 import { ApiClient } from '../../../lib/delivery';
 import type { MatchingSettings } from '../../../lib/matching';
-import { processBatch, type ProcessorSettings } from '../../../lib/processing';
-import { claimBatches, errorPayloadRows, getBatch, getErrorPayload, openStore, type BatchRow, type KeyMapRow, type Store } from '../../../lib/store';
+import { processBatch, resendErrorPayload, type ProcessorSettings } from '../../../lib/processing';
+import { claimBatches, claimErrorPayloads, errorPayloadRows, markErrorPayloadReady, getBatch, getErrorPayload, openStore, type BatchRow, type KeyMapRow, type Store } from '../../../lib/store';
 import { makeFolders, parkAndClaim, settingsFor, writeCsv, type Folders } from '../../support/batch-fixture';
 import { RecordsApi } from '../../support/records-api';
 import { describeEachDatabase, freshDatabaseConfig } from '../../support/stores';
@@ -211,5 +211,28 @@ describeEachDatabase('key matching: upsert batches', (kind) => {
       const mapped = (await mappings('P')).get('P-002')!;
       assert.equal(mapped.target_key, api.idOf('customerNo', 'P-002'));
       assert.equal(api.records.size, 3);
+    }));
+
+  it('a corrected row is resent with its key: an update of its mapped record, and the new content is mapped', () =>
+    withApi(async () => {
+      await runFile('corrected-a.csv', customers('C', 2));
+      const id = api.idOf('customerNo', 'C-002')!;
+      api.server.script(`PUT /customers/${id}`, { status: 422, body: { message: 'name too long' } });
+      const { batch, summary } = await runFile('corrected-b.csv', customers('C', 2, () => true));
+      assert.deepEqual([summary.skippedRows, summary.failedRows, summary.succeededRows], [0, 1, 1]);
+      const failed = (await errorPayloadRows(store, batch.id)).get(2)!;
+      await correctPayload(store, { id: failed.id, payload: { customerNo: 'C-002', name: 'Customer 2 (fixed)', city: 'Town 2' }, actor: 'admin' });
+      await markErrorPayloadReady(store, { id: failed.id, actor: 'admin' });
+      const [claimed] = await claimErrorPayloads(store, { owner: OWNER, leaseMs: 60_000, limit: 1, groupId: 'corrected-b.csv' });
+      assert.equal(claimed.id, failed.id);
+      const settled = await resendErrorPayload({ store, client, owner: OWNER }, claimed, settings());
+      assert.equal(settled.status, 'RESOLVED');
+      const puts = api.requests('PUT').filter((r) => r.path === `/customers/${id}`);
+      assert.deepEqual(puts.map((r) => r.headers['idempotency-key']), [`bsync-${batch.id}-2`, `bsync-${batch.id}-2`], 'the correction is sent with the row key');
+      assert.equal(api.records.get(id)!.body.name, 'Customer 2 (fixed)');
+      assert.equal(api.requests('POST').length, 2, 'no second create');
+      const mapped = (await mappings('C')).get('C-002')!;
+      assert.deepEqual([mapped.target_key, mapped.batch_id, mapped.row_number], [id, batch.id, 2]);
+      assert.equal(mapped.content_hash, (await import('../../../lib/matching')).contentHash(puts[1].body));
     }));
 });
