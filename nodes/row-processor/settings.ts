@@ -5,8 +5,9 @@ import { readNumbers, resolveFolder } from '../../lib/node-red/config-values';
 import { ROW_PROCESSOR_RULES } from '../../lib/node-red/field-rules';
 import { DEFAULT_SETTINGS, type ProcessorSettings, type RowMapper } from '../../lib/processing';
 import { compileRowSchema } from '../../lib/validation';
+import { matchingSettings, type MatchingDef } from './matching-config';
 
-export interface RowProcessorDef extends NodeDef {
+export interface RowProcessorDef extends NodeDef, MatchingDef {
   store: string;
   endpoint: string;
   method: string;
@@ -107,5 +108,6 @@ export function processorSettings(RED: NodeAPI, node: Node, def: RowProcessorDef
     leaseMs: numbers.leaseTime * 1000,
     windowRows: numbers.windowRows,
     folders: { archive: resolveFolder(RED, def.archiveFolder, 'archive'), failed: resolveFolder(RED, def.failedFolder, 'failed') },
+    matching: matchingSettings(def, { method, pathTemplate }, (expression) => evaluator(RED, node, expression)),
   };
 }
