@@ -74,16 +74,18 @@ export interface CompletionSummary {
   processedRows: number;
   succeededRows: number;
   failedRows: number;
+  /** Rows not sent because their content was delivered before (key matching); 0 without it. */
+  skippedRows: number;
   errorFile: string | null;
   durationMs: number;
   finishedAt: string;
 }
 
 export function completionMessage(summary: BatchSummary, finishedAtMs = Date.now()): { topic: typeof TOPICS.batchComplete; payload: CompletionSummary } {
-  const { batchId, status, error, fileName, groupType, groupId, totalRows, processedRows, succeededRows, failedRows, errorFile, durationMs } = summary;
+  const { batchId, status, error, fileName, groupType, groupId, totalRows, processedRows, succeededRows, failedRows, skippedRows, errorFile, durationMs } = summary;
   return {
     topic: TOPICS.batchComplete,
-    payload: { batchId, status, error, fileName, groupType, groupId, totalRows, processedRows, succeededRows, failedRows, errorFile, durationMs, finishedAt: isoTime(finishedAtMs)! },
+    payload: { batchId, status, error, fileName, groupType, groupId, totalRows, processedRows, succeededRows, failedRows, skippedRows: skippedRows ?? 0, errorFile, durationMs, finishedAt: isoTime(finishedAtMs)! },
   };
 }
 

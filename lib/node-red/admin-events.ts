@@ -13,6 +13,8 @@ export interface BatchProgressEvent {
   processedRows: number;
   succeededRows: number;
   failedRows: number;
+  /** Rows not sent because their content was delivered before (key matching); absent without it. */
+  skippedRows?: number;
 }
 
 /** At most this often per batch; the end of a batch is always sent. */
@@ -38,6 +40,7 @@ export function publishBatchProgress(RED: NodeAPI, event: BatchProgressEvent): v
     processedRows: event.processedRows,
     succeededRows: event.succeededRows,
     failedRows: event.failedRows,
+    ...(event.skippedRows ? { skippedRows: event.skippedRows } : {}),
     ...(event.status === undefined ? {} : { status: event.status }),
   };
   RED.comms.publish(BATCH_PROGRESS_TOPIC, data as never, false);

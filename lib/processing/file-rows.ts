@@ -6,6 +6,7 @@ import { jsonlRowOf, jsonlSettings, type JsonlRowRead } from './jsonl-row';
 import { prepareRow } from './prepare-row';
 import type { ProcessorSettings } from './processor-settings';
 import { ReadAhead } from './read-ahead';
+import { withMatch } from './row-match';
 import { failedRow, unsendable, type RowWork } from './row-work';
 
 /** What a first pass over a batch file found: how many rows, which columns, whether it is a replay. */
@@ -126,5 +127,6 @@ async function prepareFileRow(
     const failure = { ...failedRow(rowNumber, prepared.body, original, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail };
     return { rowNumber, key, original, result: unsendable(failure) };
   }
-  return { rowNumber, key, original, request: { path: prepared.path, body: prepared.body, contentType: 'application/json' }, record, value: prepared.value };
+  const work: RowWork = { rowNumber, key, original, request: { path: prepared.path, body: prepared.body, contentType: 'application/json' }, record, value: prepared.value };
+  return settings.matching ? withMatch(work, record, settings) : work;
 }

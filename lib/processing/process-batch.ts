@@ -10,11 +10,13 @@ import { failBatch, failUnreadBatch, finishBatch, reparkBatch, type BatchFileEnd
 import { locateBatchFile } from './file-locations';
 import { readFileRows, scanBatchFile, type BatchFileScan } from './file-rows';
 import { LeaseKeeper } from './lease-keeper';
+import { KeyedDelivery, withCreateRequest } from './keyed-delivery';
 import { fillPathTemplate } from './path-template';
 import type { BatchSummary, ProcessorSettings, Progress } from './processor-settings';
 import { RowSender } from './row-sender';
 import { groupRowSettings } from './send-group';
-import { failedRow, unsendable } from './row-work';
+import { withMatch } from './row-match';
+import { failedRow, unsendable, type RowWork } from './row-work';
 import { RunStop } from './run-stop';
 import { sendGroups } from './send-groups';
 import type { WindowContext } from './settle-window';
@@ -47,7 +49,7 @@ export interface ProcessorContext {
  * downstream is down or the runtime is stopping. Never throws for a row: rows fail into error payloads.
  */
 export async function processBatch(context: ProcessorContext, claimed: BatchRow, settings: ProcessorSettings): Promise<BatchSummary> {
-  return new BatchRun(context, claimed, settings).run();
+  return new BatchRun(context, claimed, withCreateRequest(settings)).run();
 }
 
 /** One run of one batch: wires the parts (lease, rows, sending, windows, ending) and holds what they share. */
@@ -57,6 +59,8 @@ class BatchRun {
   private readonly stop: RunStop;
   private readonly lease: LeaseKeeper;
   private readonly sender: RowSender;
+  /** Key matching, when the settings name key columns: create, update or skip per row. */
+  private readonly keyed?: KeyedDelivery;
   private readonly ending: EndContext;
   /** All or nothing with an undo request: the send pass that records what undoes each applied row. */
   private readonly undoable?: AllOrNothingSend;
@@ -70,6 +74,7 @@ class BatchRun {
     this.stop = new RunStop(context.signal, context.cancel);
     this.lease = new LeaseKeeper(context.store, claimed.id, context.owner, settings.leaseMs, () => this.stop.stop());
     this.sender = new RowSender(context.client, settings, this.stop);
+    if (settings.matching) this.keyed = new KeyedDelivery(context.store, settings.matching, this.sender, { id: claimed.id, groupType: claimed.group_type, replay: claimed.parent_batch_id !== null });
     this.ending = { store: context.store, owner: context.owner, settings };
     const undoTemplate = settings.allOrNothing?.compensation?.pathTemplate;
     if (undoTemplate) this.undoable = new AllOrNothingSend(settings, undoTemplate);
@@ -118,8 +123,9 @@ class BatchRun {
     const rowsInFlight = new TaskPool(this.settings.concurrency);
     this.report();
 
-    const rows = readFileRows(filePath, scan, origin, groupRowSettings(this.settings), this.batch.checkpoint_row, this.batch.id);
-    const groups = sendGroups(rows, this.settings, this.sender);
+    const fileRows = readFileRows(filePath, scan, origin, groupRowSettings(this.settings), this.batch.checkpoint_row, this.batch.id);
+    const rows = this.keyed ? this.keyed.rows(fileRows) : fileRows;
+    const groups = sendGroups(fileRows, this.settings, this.sender);
     const schedule = new WindowSchedule(this.settings.windowRows, this.settings.windowMs, async () => {
       await this.writeWindow(windows, tracker);
       return tracker.pending;
@@ -140,7 +146,11 @@ class BatchRun {
         const work = await rows.next();
         if (!work || this.stopped() || this.undoable?.failing) break;
         await rowsInFlight.run(async () => {
-          const result = this.undoable ? await this.undoable.send(this.sender, work) : await this.sender.sendWork(work);
+          const result = this.undoable
+            ? await this.undoable.send(this.sender, work)
+            : this.keyed
+              ? await this.keyed.deliver(work)
+              : await this.sender.sendWork(work);
           if (result) tracker.settle(work.rowNumber, result);
           schedule.settled(tracker.pending);
         });
@@ -172,12 +182,13 @@ class BatchRun {
       let result: RowResult | undefined;
       try {
         const requestPath = fillPathTemplate(this.settings.request.pathTemplate, parseJsonObject(payload) ?? {});
-        result = await this.sender.sendWork({
+        const work: RowWork = {
           rowNumber: 1,
           key,
           original: payload,
           request: { path: requestPath, body: payload, contentType: this.batch.content_type ?? 'application/json' },
-        });
+        };
+        result = this.keyed ? await this.keyed.deliver(withMatch(work, parseJsonObject(payload) ?? {}, this.settings)) : await this.sender.sendWork(work);
       } catch (error) {
         result = unsendable(failedRow(1, payload, payload, key, 'mapping', describeError(error)));
       }
@@ -310,6 +321,7 @@ class BatchRun {
       processedRows: this.batch.processed_rows,
       succeededRows: this.batch.succeeded_rows,
       failedRows: this.batch.failed_rows,
+      ...(this.keyed ? { skippedRows: this.batch.skipped_rows } : {}),
     });
   }
 
@@ -324,6 +336,7 @@ class BatchRun {
       processedRows: this.batch.processed_rows,
       succeededRows: this.batch.succeeded_rows,
       failedRows: this.batch.failed_rows,
+      skippedRows: this.batch.skipped_rows ?? 0,
       errorFile: this.batch.error_file,
       error,
       durationMs: Date.now() - this.startedAt,

@@ -3,6 +3,7 @@ import type { SuccessCheck } from '../delivery/classify';
 import type { RetryPolicy } from '../delivery/retry-policy';
 import type { GroupSettings } from '../grouping';
 import type { TargetKeySource } from '../matching/target-key';
+import type { MatchingSettings } from '../matching';
 import type { RowValidator } from '../validation';
 import type { AllOrNothingSettings } from './all-or-nothing/all-or-nothing-settings';
 
@@ -38,6 +39,8 @@ export interface ProcessorSettings {
   targetKey?: TargetKeySource;
   /** Off when unset: every row is sent as it comes. */
   allOrNothing?: AllOrNothingSettings;
+  /** Key matching (upsert, unchanged rows skipped); off when absent. `request` is then the create request. */
+  matching?: MatchingSettings;
 }
 
 export const DEFAULT_SETTINGS: Omit<ProcessorSettings, 'request' | 'folders'> = {
@@ -62,6 +65,7 @@ export interface Progress {
   processedRows: number;
   succeededRows: number;
   failedRows: number;
+  skippedRows?: number;
 }
 
 export interface BatchSummary {
@@ -75,6 +79,8 @@ export interface BatchSummary {
   processedRows: number;
   succeededRows: number;
   failedRows: number;
+  /** Rows not sent because their content was delivered before (key matching). */
+  skippedRows: number;
   errorFile: string | null;
   error: string | null;
   durationMs: number;

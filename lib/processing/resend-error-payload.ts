@@ -6,7 +6,9 @@ import { getBatch, settleErrorPayload, type ErrorPayloadRow, type Store } from '
 import { resendUndo } from './all-or-nothing/resend-undo';
 import { jsonlSettings } from './jsonl-row';
 import { fillPathTemplate } from './path-template';
+import { withCreateRequest } from './keyed-delivery';
 import { prepareRow } from './prepare-row';
+import { resendMatched } from './resend-matched';
 import type { ProcessorSettings } from './processor-settings';
 import { resendGroupErrorPayload } from './resend-group';
 import { readGroupOriginal } from '../grouping';
@@ -26,6 +28,7 @@ export interface ResendContext {
 export async function resendErrorPayload(context: ResendContext, errorPayload: ErrorPayloadRow, settings: ProcessorSettings): Promise<ErrorPayloadRow> {
   // An undo an all-or-nothing batch could not send is sent as that undo, not as the row.
   if (errorPayload.error_kind === 'compensation') return resendUndo(context, errorPayload, settings);
+  settings = withCreateRequest(settings);
   const original = parseObject(errorPayload.original_payload) ?? {};
   let body = errorPayload.payload;
   let requestPath: string;
@@ -64,6 +67,7 @@ export async function resendErrorPayload(context: ResendContext, errorPayload: E
   } catch (error) {
     return settleErrorPayload(context.store, errorPayload.id, context.owner, { delivered: false, errorKind: 'mapping', error: describeError(error) });
   }
+  if (settings.matching) return resendMatched(context, errorPayload, settings, settings.matching, { record: (unsentRow && corrected) || original, body, path: requestPath });
   const { outcome } = await deliver(
     context.client,
     {

@@ -38,11 +38,12 @@ export class RowSender {
     return outcome && resultOf(work.rowNumber, outcome, work.request.body, work.original, work.key);
   }
 
-  async send(requestPath: string, body: string, key: string, contentType: string): Promise<Outcome | undefined> {
+  /** `method`: key matching's create or update method; the request's own method by default. */
+  async send(requestPath: string, body: string, key: string, contentType: string, method = this.settings.request.method): Promise<Outcome | undefined> {
     const { outcome } = await deliver(
       this.client,
       {
-        method: this.settings.request.method,
+        method,
         path: requestPath,
         headers: { ...this.settings.request.headers, [IDEMPOTENCY_HEADER]: key },
         body,

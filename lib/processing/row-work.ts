@@ -12,6 +12,8 @@ export interface RowWork {
   record?: Readonly<Record<string, unknown>>;
   value?: unknown;
   result?: RowResult;
+  /** Key matching: the row's source key and its update path around `{targetKey}` (the request is the create). */
+  match?: { sourceKey: string; updatePathParts: string[] };
 }
 
 /** A failed row as the checkpoint window stores it; the HTTP details are added by who has them. */

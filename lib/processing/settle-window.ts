@@ -30,6 +30,8 @@ export async function settleWindow(context: WindowContext, batch: BatchRow, wind
     resolvedRows: window.rowNumbers.filter((row) => context.earlierFailures.has(row) && !failedRows.has(row)),
     // A replay's delivered rows settle their copies elsewhere in the lineage; a first run has none.
     succeededKeys: batch.parent_batch_id === null ? undefined : window.succeededKeys,
+    skipped: window.skipped,
+    mappings: window.mappings,
     leaseUntil: now + context.leaseMs,
     events: context.windowEvents?.(batch, window, now),
     now,
@@ -40,6 +42,7 @@ export async function settleWindow(context: WindowContext, batch: BatchRow, wind
     processed_rows: batch.processed_rows + window.processed,
     succeeded_rows: batch.succeeded_rows + window.succeeded,
     failed_rows: batch.failed_rows + window.failed,
+    skipped_rows: (batch.skipped_rows ?? 0) + window.skipped,
     lease_until: now + context.leaseMs,
   };
 }

@@ -32,5 +32,5 @@ export { markErrorPayloadReady, markErrorPayloadsReady, type ReadyRequest, type 
 export { discardErrorPayload, type DiscardRequest } from './error-payloads/discard-error-payload';
 export { fixStatistics, type FixStatistics } from './error-payloads/fix-statistics';
 export * from './watermarks';
-export { latestKeyVersions } from './key-map/latest-versions';
 export * from './all-or-nothing';
+export * from './key-map';

@@ -53,7 +53,8 @@ function start(context: FlowNodeContext<ProcessorSettings>) {
         signal: context.closing,
         cancel: context.cancelled,
         onProgress: (p: Progress) => {
-          progress.show('busy', text('status.progress', { batchId: p.batchId, processed: p.processedRows.toLocaleString('en-US'), total: (p.totalRows ?? 0).toLocaleString('en-US'), failed: p.failedRows }));
+          const counts = { batchId: p.batchId, processed: p.processedRows.toLocaleString('en-US'), total: (p.totalRows ?? 0).toLocaleString('en-US'), failed: p.failedRows };
+          progress.show('busy', p.skippedRows ? text('status.progressSkipped', { ...counts, skipped: p.skippedRows.toLocaleString('en-US') }) : text('status.progress', counts));
           // Live progress for the batch sync sidebar, over Node-RED's comms.
           publishBatchProgress(context.RED, { storeId: store.id, ...p });
         },
@@ -63,13 +64,14 @@ function start(context: FlowNodeContext<ProcessorSettings>) {
       return processBatch(processing, await getBatch(db, claim.id), settings);
     });
     progress.flush();
-    const { batchId, status, totalRows, processedRows, succeededRows, failedRows } = summary;
-    publishBatchProgress(context.RED, { storeId: store.id, batchId, status, totalRows, processedRows, succeededRows, failedRows });
+    const { batchId, status, totalRows, processedRows, succeededRows, failedRows, skippedRows } = summary;
+    publishBatchProgress(context.RED, { storeId: store.id, batchId, status, totalRows, processedRows, succeededRows, failedRows, skippedRows });
     if (processedRows === 0 && summary.error) {
       // Failed (or re-parked) before any row: the reason is what an admin needs to see, not "0 ok, 0 failed".
       context.status(summaryLevel(summary.status), 'status.stopped', { batchId, status, reason: summary.error });
     } else {
-      context.status(summaryLevel(summary.status), 'status.complete', { batchId, status, succeeded: succeededRows, failed: failedRows });
+      const skipped = summary.skippedRows;
+      context.status(summaryLevel(summary.status), skipped ? 'status.completeSkipped' : 'status.complete', { batchId, status, succeeded: succeededRows, failed: failedRows, ...(skipped ? { skipped } : {}) });
     }
     send([{ ...msg, ...completionMessage(summary) } as NodeMessage, null]);
   }

@@ -7,8 +7,9 @@ import type { TargetKeySource } from '../../lib/matching/target-key';
 import { DEFAULT_SETTINGS, type ProcessorSettings, type RowMapper } from '../../lib/processing';
 import { compileRowSchema } from '../../lib/validation';
 import type { GroupSettings } from '../../lib/grouping';
+import { matchingSettings, type MatchingDef } from './matching-config';
 
-export interface RowProcessorDef extends NodeDef {
+export interface RowProcessorDef extends NodeDef, MatchingDef {
   store: string;
   endpoint: string;
   method: string;
@@ -114,8 +115,10 @@ function allOrNothingSettings(RED: NodeAPI, node: Node, def: RowProcessorDef): P
   if (!pathTemplate.startsWith('/')) throw new ConfigError('row-processor.errors.undoPath');
   const method = (def.compensationMethod || 'DELETE').toUpperCase();
   if (!(METHODS as readonly string[]).includes(method)) throw new ConfigError('row-processor.errors.method', { method });
+  // The target key (shared with key matching) is read from each answer only when the undo path needs it.
+  if (!/\{\s*targetKey\s*\}/.test(pathTemplate)) return { allOrNothing: { compensation: { method, pathTemplate } } };
   const targetKey = targetKeySource(RED, node, def);
-  if (!targetKey && /\{\s*targetKey\s*\}/.test(pathTemplate)) throw new ConfigError('row-processor.errors.undoTargetKey');
+  if (!targetKey) throw new ConfigError('row-processor.errors.undoTargetKey');
   return { allOrNothing: { compensation: { method, pathTemplate } }, targetKey };
 }
 
@@ -166,10 +169,15 @@ export function processorSettings(RED: NodeAPI, node: Node, def: RowProcessorDef
     windowRows: numbers.windowRows,
     folders: { archive: resolveFolder(RED, def.archiveFolder, 'archive'), failed: resolveFolder(RED, def.failedFolder, 'failed') },
     ...allOrNothingSettings(RED, node, def),
+    matching: matchingSettings(def, { method, pathTemplate }, (expression) => evaluator(RED, node, expression)),
   };
   // Groups settle a call as a whole; all or nothing checks and undoes rows one by one. Together they are
   // not built yet: refused, rather than one of them silently not applying.
   if (settings.group && settings.allOrNothing) throw new ConfigError('row-processor.errors.groupsAllOrNothing');
+  // Key matching decides create / update / skip row by row, its own way; with groups or all or nothing it is
+  // not built yet.
+  if (settings.matching && settings.group) throw new ConfigError('row-processor.errors.matchingGroups');
+  if (settings.matching && settings.allOrNothing) throw new ConfigError('row-processor.errors.matchingAllOrNothing');
   return settings;
 }
 

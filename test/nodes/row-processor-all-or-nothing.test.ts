@@ -9,7 +9,7 @@ import batchStore from '../../nodes/batch-store/batch-store';
 import rowProcessor from '../../nodes/row-processor/row-processor';
 import { makeFolders, parkAndClaim, writeCsv, type Folders } from '../support/batch-fixture';
 import { helper, lastStatus, loadFlow, unloadFlow } from '../support/node-red';
-import { RecordsApi, type RecordsApiOptions } from '../support/records-api';
+import { ContactRecordsApi, type ContactRecordsApiOptions } from '../support/contact-records-api';
 import { freshDatabaseConfig } from '../support/stores';
 
 type Msg = { payload: Record<string, unknown>; topic?: string; error?: { message: string } };
@@ -24,7 +24,7 @@ function contacts(count: number, badEmailAt?: number): string[] {
 describe('row-processor node: all or nothing', () => {
   let config: StoreConfig;
   let store: Store;
-  let api: RecordsApi | undefined;
+  let api: ContactRecordsApi | undefined;
   let folders: Folders;
 
   before(async () => {
@@ -38,8 +38,8 @@ describe('row-processor node: all or nothing', () => {
     api = undefined;
   });
 
-  async function load(processor: Record<string, unknown>, options: RecordsApiOptions = {}): Promise<void> {
-    api = await RecordsApi.start(options);
+  async function load(processor: Record<string, unknown>, options: ContactRecordsApiOptions = {}): Promise<void> {
+    api = await ContactRecordsApi.start(options);
     folders = makeFolders();
     await loadFlow(
       [batchStore, apiEndpoint, rowProcessor, require('@node-red/nodes/core/common/25-catch.js')],
@@ -110,7 +110,7 @@ describe('row-processor node: all or nothing', () => {
   for (const [settings, reason] of [
     [{ allOrNothing: true, compensationPath: '/contacts/{targetKey}' }, /the undo path names \{targetKey\}: say where the answer names it/],
     [{ allOrNothing: true, compensationPath: 'contacts/{targetKey}', targetKeyFrom: 'location' }, /the undo request's path must start with \//],
-    [{ allOrNothing: true, compensationPath: '/contacts/{targetKey}', targetKeyFrom: 'body' }, /target key from the body needs an expression/],
+    [{ allOrNothing: true, compensationPath: '/contacts/{targetKey}', targetKeyFrom: 'body' }, /the target key expression is required when the target key is read from the answer's body/],
   ] as const) {
     it(`refuses at deploy: ${reason.source.slice(0, 40)}`, async () => {
       await load(settings);

@@ -11,7 +11,7 @@ import { normalizeErrorPayload } from './normalize-error-payload';
 import { settleSameRowElsewhere } from './settle-same-row';
 
 export type ResendResult =
-  | { delivered: true; httpStatus: number }
+  | { delivered: true; httpStatus: number | null }
   | { delivered: false; errorKind: ErrorKind; httpStatus?: number | null; error: string; errorDetail?: string | null };
 
 /**

@@ -8,6 +8,7 @@ import { forUpdate, writeTransaction } from '../transaction';
 import { LeaseLostError } from '../batches/change-batch-status';
 import { closeSettledBatches } from '../error-payloads/close-settled-batches';
 import { settleSameRowElsewhere } from '../error-payloads/settle-same-row';
+import { writeKeyMappings, type KeyMapping } from '../key-map/write-key-mappings';
 import { assertErrorPayloadTransition, canErrorPayloadBecome, moveErrorPayloads, type ErrorPayloadState } from '../error-payloads/error-payload-transitions';
 
 export interface FailedRow {
@@ -44,6 +45,10 @@ export interface CheckpointWindow {
    * The same rows' open error payloads elsewhere in the lineage become RESOLVED with them.
    */
   succeededKeys?: readonly string[];
+  /** Rows not sent because their content was delivered before (key matching): added to skipped_rows. */
+  skipped?: number;
+  /** Key matching: the versions this window delivered, upserted into bsync_key_map with the counters. */
+  mappings?: readonly KeyMapping[];
   leaseUntil: number;
   /** More events to record with the window (all or nothing: the rows it applied, a failure that undoes them). */
   events?: readonly EventInput[];
@@ -66,6 +71,7 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
         processed_rows: trx.raw('?? + ?', ['processed_rows', window.processed]),
         succeeded_rows: trx.raw('?? + ?', ['succeeded_rows', window.succeeded]),
         failed_rows: trx.raw('?? + ?', ['failed_rows', window.failed]),
+        ...(window.skipped ? { skipped_rows: trx.raw('?? + ?', ['skipped_rows', window.skipped]) } : {}),
         lease_until: window.leaseUntil,
         updated_at: now,
       });
@@ -73,6 +79,7 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
       const current = await trx(store.tables.batch).where('id', window.batchId).first('lease_owner');
       throw new LeaseLostError(window.batchId, window.owner, current?.lease_owner ?? null);
     }
+    if (window.mappings?.length) await writeKeyMappings(store, trx, window.groupType, window.mappings, now);
     const events: EventInput[] = [...(window.events ?? [])];
     // A reason quotes the row or the downstream's answer: bounded, so one huge cell cannot bloat the table.
     window = { ...window, failures: window.failures.map((failure) => ({ ...failure, error: diagnosticText(store, boundText(failure.error)), errorDetail: diagnosticText(store, boundNullableText(failure.errorDetail)) })) };

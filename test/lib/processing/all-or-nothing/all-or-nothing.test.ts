@@ -8,7 +8,7 @@ import { processBatch, resendErrorPayload, type ProcessorSettings } from '../../
 import { claimBatches, claimErrorPayloads, getBatch, listEvents, markErrorPayloadReady, openStore, type BatchRow, type Store } from '../../../../lib/store';
 import { compileRowSchema } from '../../../../lib/validation';
 import { makeFolders, parkAndClaim, settingsFor, writeCsv, type Folders } from '../../../support/batch-fixture';
-import { RecordsApi, type RecordsApiOptions } from '../../../support/records-api';
+import { ContactRecordsApi, type ContactRecordsApiOptions } from '../../../support/contact-records-api';
 import { describeEachDatabase, freshDatabaseConfig } from '../../../support/stores';
 
 const OWNER = 'runtime-aon';
@@ -35,7 +35,7 @@ function undoRow(request: { headers: Record<string, unknown> }): number {
 
 describeEachDatabase('all or nothing', (kind) => {
   let store: Store;
-  let api: RecordsApi;
+  let api: ContactRecordsApi;
   let client: ApiClient;
 
   before(async () => {
@@ -45,8 +45,8 @@ describeEachDatabase('all or nothing', (kind) => {
     await store.close();
   });
 
-  async function withApi(options: RecordsApiOptions, test: (folders: Folders) => Promise<void>): Promise<void> {
-    api = await RecordsApi.start(options);
+  async function withApi(options: ContactRecordsApiOptions, test: (folders: Folders) => Promise<void>): Promise<void> {
+    api = await ContactRecordsApi.start(options);
     client = new ApiClient({ baseUrl: api.url, auth: { type: 'none' }, timeoutMs: 5_000, connections: 8 });
     try {
       await test(makeFolders());

@@ -3,7 +3,7 @@
 // seen; DELETE /contacts/:id removes it (404 when it is not there). Tests refuse rows or undos by script.
 import { TestHttpServer, type RecordedRequest, type ScriptedResponse } from './http-server';
 
-export interface RecordsApiOptions {
+export interface ContactRecordsApiOptions {
   /** Answer this instead of creating the record (e.g. a 422 for one row). */
   refuseCreate?: (record: Record<string, unknown>, request: RecordedRequest) => ScriptedResponse | undefined;
   /** Answer this instead of deleting the record (e.g. a 500 for one id). */
@@ -12,7 +12,7 @@ export interface RecordsApiOptions {
   onRequest?: (request: RecordedRequest) => void;
 }
 
-export class RecordsApi {
+export class ContactRecordsApi {
   /** id → the record as created. */
   readonly records = new Map<string, Record<string, unknown>>();
   private readonly byKey = new Map<string, string>();
@@ -20,12 +20,12 @@ export class RecordsApi {
 
   private constructor(
     readonly server: TestHttpServer,
-    private readonly options: RecordsApiOptions,
+    private readonly options: ContactRecordsApiOptions,
   ) {}
 
-  static async start(options: RecordsApiOptions = {}): Promise<RecordsApi> {
+  static async start(options: ContactRecordsApiOptions = {}): Promise<ContactRecordsApi> {
     const server = await TestHttpServer.start();
-    const api = new RecordsApi(server, options);
+    const api = new ContactRecordsApi(server, options);
     server.respond((request) => api.answer(request));
     return api;
   }
