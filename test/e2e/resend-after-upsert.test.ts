@@ -11,9 +11,10 @@ import { after, before, it } from 'node:test';
 import { ApiClient } from '../../lib/delivery';
 import { hashFile } from '../../lib/files/hash-file';
 import type { MatchingSettings } from '../../lib/matching';
-import { processBatch, type BatchSummary, type ProcessorSettings } from '../../lib/processing';
+import { correctPayload } from '../../lib/corrections';
+import { processBatch, resendErrorPayload, type BatchSummary, type ProcessorSettings } from '../../lib/processing';
 import { resendByKey } from '../../lib/resend';
-import { claimBatches, errorPayloadRows, getBatch, getErrorPayload, openStore, registerBatch, type BatchRow, type KeyMapRow, type Store } from '../../lib/store';
+import { claimBatches, claimErrorPayloads, errorPayloadRows, markErrorPayloadReady, getBatch, getErrorPayload, openStore, registerBatch, type BatchRow, type KeyMapRow, type Store } from '../../lib/store';
 import { makeFolders, settingsFor, type Folders } from '../support/batch-fixture';
 import { CustomerRecordsApi } from '../support/customer-records-api';
 import { describeEachDatabase, freshDatabaseConfig } from '../support/stores';
@@ -194,5 +195,37 @@ describeEachDatabase('resend after an upsert', (kind) => {
         assert.match(payload.error ?? '', new RegExp(`the target deleted the record ${lostIds[index]} of source key .*${customerNo(i)}`));
       }
       assert.deepEqual(await keyMap('customers-report'), mapped, 'the key map is unchanged');
+    }));
+
+  it('a row last delivered as a corrected error payload is refused, not resent with the values before the correction', () =>
+    withApi(async (api, client) => {
+      const fileName = 'corrected.csv';
+      const filePath = path.join(folders.processing, fileName);
+      fs.writeFileSync(filePath, customersCsv());
+      const { sha256, size } = await hashFile(filePath);
+      const parked = await registerBatch(store, { groupType: 'customers-corrected', groupId: fileName, kind: 'file', fileName, folder: folders.processing, sha256, size, actor: 'test' });
+      api.refuseCreate = (body) => (body.customerNo === customerNo(3) ? { status: 422, body: { message: 'city unknown' } } : undefined);
+      const summary = await processParked(client, parked, settings('report'));
+      assert.deepEqual([summary.status, summary.succeededRows, summary.failedRows], ['FAILED', ROWS - 1, 1]);
+      api.refuseCreate = undefined;
+
+      const failed = (await errorPayloadRows(store, parked.id)).get(3)!;
+      const fixed = { customerNo: customerNo(3), name: 'Customer 3', city: 'Fixed Town' };
+      await correctPayload(store, { id: failed.id, payload: fixed, actor: 'admin' });
+      await markErrorPayloadReady(store, { id: failed.id, actor: 'admin' });
+      const [claimed] = await claimErrorPayloads(store, { owner: OWNER, leaseMs: 60_000, limit: 1, groupId: fileName });
+      assert.equal(claimed?.id, failed.id);
+      assert.equal((await resendErrorPayload({ store, client, owner: OWNER }, claimed, settings('report'))).status, 'RESOLVED');
+      const id = api.idOf('customerNo', customerNo(3))!;
+      assert.equal(api.records.get(id)!.body.city, 'Fixed Town');
+      const mapped = (await keyMap('customers-corrected')).get(customerNo(3))!;
+      assert.deepEqual([mapped.target_key, mapped.batch_id, mapped.row_number], [id, parked.id, 3], 'mapped to the row the correction replaced');
+
+      api.records.delete(id);
+      const answer = await resendByKey(store, { groupType: 'customers-corrected', sourceKeys: [customerNo(3), customerNo(4)], keyColumn: 'customerNo', processingFolder: folders.processing, actor: 'admin' });
+      // The file's row 3 still says Town 0: sending it would undo the correction without a word.
+      assert.deepEqual(answer.refused.map((refusal) => refusal.sourceKey), [{ customerNo: customerNo(3) }]);
+      assert.match(answer.refused[0].reason, new RegExp(`corrected in error payload ${failed.id}`));
+      assert.deepEqual(answer.resent.map((resent) => resent.sourceKeys), [[{ customerNo: customerNo(4) }]], 'the other key is still parked');
     }));
 });
