@@ -228,4 +228,25 @@ describeEachDatabase('resend after an upsert', (kind) => {
       assert.match(answer.refused[0].reason, new RegExp(`corrected in error payload ${failed.id}`));
       assert.deepEqual(answer.resent.map((resent) => resent.sourceKeys), [[{ customerNo: customerNo(4) }]], 'the other key is still parked');
     }));
+
+  it("with 'recreate', an API that still knows the create's Idempotency-Key answers the deleted id: reported, not counted delivered", () =>
+    withApi(async (api, client) => {
+      const origin = await upsertFile(client, 'customers-remembered', 'remembered.csv');
+      const mapped = await keyMap('customers-remembered');
+      // The records are gone, but the API still answers a create under a key it saw with the id it gave then.
+      const lostIds = LOST.map((i) => mapped.get(customerNo(i))!.target_key!);
+      for (const id of lostIds) api.records.delete(id);
+
+      const replay = await resendLost('customers-remembered', origin);
+      const summary = await processParked(client, replay, settings('recreate'));
+      assert.deepEqual([summary.status, summary.succeededRows, summary.failedRows], ['FAILED', 0, 3]);
+      assert.equal(api.records.size, ROWS - LOST.length, 'the API created nothing');
+      const failed = await errorPayloadRows(store, replay.id);
+      for (const [index, i] of LOST.entries()) {
+        const payload = await getErrorPayload(store, failed.get(index + 1)!.id);
+        assert.equal(payload.idempotency_key, `bsync-${origin.id}-${i}`);
+        assert.match(payload.error ?? '', new RegExp(`answered its re-create with the id of the deleted record ${lostIds[index]}`));
+      }
+      assert.deepEqual(await keyMap('customers-remembered'), mapped, 'no mapping to a deleted record is written');
+    }));
 });
