@@ -2,7 +2,8 @@
 // lookback window parks JSON Lines batches; the row-processor matches them by the table's primary key against
 // a loopback API that keeps its records. The second extract re-reads a row the window still covers though it
 // did not change: it is in the batch file, but key matching skips it (skipped_rows), while the changed row is
-// sent as an update to its target key. SQLite, MariaDB and PostgreSQL as the source; the store is SQLite.
+// sent as an update to its target key; a record the API lost is resent from the JSON Lines file by its key (a
+// number, as the table has it). SQLite, MariaDB and PostgreSQL as the source; the store is SQLite.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { afterEach, beforeEach, it } from 'node:test';
@@ -10,6 +11,7 @@ import { ApiClient } from '../../lib/delivery';
 import { runExtract } from '../../lib/extract';
 import type { MatchingSettings } from '../../lib/matching';
 import { processBatch, type BatchSummary } from '../../lib/processing';
+import { resendByKey } from '../../lib/resend';
 import { openSource, type Source } from '../../lib/source';
 import { claimBatches, getBatch, openStore, type BatchRow, type KeyMapRow, type Store } from '../../lib/store';
 import { makeFolders, settingsFor, type Folders } from '../support/batch-fixture';
@@ -69,7 +71,7 @@ describeEachSource('table extract with a lookback, matched by key', (kind) => {
     return new Map(rows.map((row) => [JSON.parse(row.source_key).id as number, { ...row, batch_id: Number(row.batch_id), row_number: Number(row.row_number) }]));
   }
 
-  it('re-reads an unchanged row inside the lookback window but does not send it again; the changed row is an update', { timeout: 60_000 }, async () => {
+  it('re-reads an unchanged row inside the lookback window but does not send it again; the changed row is an update; a resend by its number key re-creates a lost one', { timeout: 60_000 }, async () => {
     await putCustomers(source, [
       { id: 1, name: 'Ada', updated_at: '2026-11-30T08:00:00Z' },
       { id: 2, name: 'Bo', updated_at: '2026-11-30T09:55:00Z' },
@@ -122,5 +124,34 @@ describeEachSource('table extract with a lookback, matched by key', (kind) => {
     assert.deepEqual([mappedSecond.get(2)!.batch_id, mappedSecond.get(2)!.row_number, mappedSecond.get(2)!.content_hash], [first.batches[0].id, 2, mappedFirst.get(2)!.content_hash]);
     assert.deepEqual([mappedSecond.get(3)!.batch_id, mappedSecond.get(3)!.row_number, mappedSecond.get(3)!.target_key], [second.batches[0].id, 2, cleoId]);
     assert.notEqual(mappedSecond.get(3)!.content_hash, mappedFirst.get(3)!.content_hash);
+
+    // The API loses Bo (and its memory of his create): a resend by his key, a number as the table has it,
+    // reads row 2 of the first batch's JSON Lines file back and re-creates him under his first key.
+    const boId = mappedSecond.get(2)!.target_key!;
+    api.records.delete(boId);
+    for (const [key, id] of api.createdByKey) if (id === boId) api.createdByKey.delete(key);
+    const textKey = await resendByKey(store, { groupType: 'customers', sourceKeys: ['2'], keyColumn: 'id', processingFolder: folders.processing, actor: 'admin' });
+    assert.deepEqual([textKey.resent.length, textKey.refused.length], [0, 1], 'the text "2" is not the number 2');
+    const answer = await resendByKey(store, { groupType: 'customers', sourceKeys: [2], keyColumn: 'id', processingFolder: folders.processing, actor: 'admin' });
+    assert.deepEqual(answer.refused, []);
+    assert.deepEqual([answer.resent.length, answer.resent[0].parent.id, answer.resent[0].batch.format, answer.resent[0].rows], [1, first.batches[0].id, 'jsonl', 1]);
+    const sentBeforeResend = api.server.requests.length;
+    const [claimed] = await claimBatches(store, { owner: OWNER, leaseMs: 60_000, limit: 1, groupType: 'customers', groupId: 'crm' });
+    assert.equal(claimed?.id, answer.resent[0].batch.id);
+    const resendSummary = await processBatch(
+      { store, client, owner: OWNER, signal: new AbortController().signal },
+      claimed,
+      settingsFor(folders, { matching: { ...MATCHING, onUpdateNotFound: 'recreate' } }),
+    );
+    assert.deepEqual([resendSummary.status, resendSummary.succeededRows, resendSummary.skippedRows], ['PROCESSED', 1, 0]);
+    const resent = api.server.requests.slice(sentBeforeResend);
+    assert.deepEqual(
+      resent.map((r) => [r.method, r.path, r.headers['idempotency-key']]),
+      [['PUT', `/customers/${boId}`, `bsync-${first.batches[0].id}-2`], ['POST', '/customers', `bsync-${first.batches[0].id}-2`]],
+    );
+    assert.deepEqual(JSON.parse(resent[1].body), { id: 2, name: 'Bo', updated_at: '2026-11-30T09:55:00Z' }, 'types as extracted');
+    const newBoId = api.idOf('id', 2)!;
+    assert.notEqual(newBoId, boId);
+    assert.equal((await keyMap()).get(2)!.target_key, newBoId);
   });
 });
