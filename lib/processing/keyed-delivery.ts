@@ -85,7 +85,7 @@ export class KeyedDelivery {
     if (!outcome) return undefined;
     if (outcome.kind === 'success') return this.delivered(work, match.sourceKey, targetKey, hash, outcome.status);
     if (outcome.kind === 'permanent' && outcome.status === 404) {
-      if (this.matching.onUpdateNotFound === 'recreate') return this.create(work, match.sourceKey, request, hash);
+      if (this.matching.onUpdateNotFound === 'recreate') return this.create(work, match.sourceKey, request, hash, targetKey);
       const error = `the target deleted the record ${targetKey} of source key ${match.sourceKey}: the update answered 404 Not Found`;
       return {
         ok: false,
@@ -96,12 +96,24 @@ export class KeyedDelivery {
     return resultOf(work.rowNumber, outcome, request.body, work.original, work.key);
   }
 
-  private async create(work: RowWork, sourceKey: string, request: NonNullable<RowWork['request']>, hash: string): Promise<RowResult | undefined> {
+  /** `deletedTargetKey`: the create re-creates the record the target answered 404 for. */
+  private async create(work: RowWork, sourceKey: string, request: NonNullable<RowWork['request']>, hash: string, deletedTargetKey?: string): Promise<RowResult | undefined> {
     const outcome = await this.sender.send(request.path, request.body, work.key, request.contentType, this.matching.create.method);
     if (!outcome) return undefined;
     if (outcome.kind !== 'success') return resultOf(work.rowNumber, outcome, request.body, work.original, work.key);
     try {
-      return this.delivered(work, sourceKey, await readTargetKey(outcome, this.matching.targetKey), hash, outcome.status);
+      const targetKey = await readTargetKey(outcome, this.matching.targetKey);
+      // A resend or replay carries the key of the row's first create: a target that still remembers it
+      // answers that create again, the deleted record's id, and has created nothing.
+      if (deletedTargetKey !== undefined && targetKey === deletedTargetKey) {
+        const error = `the target deleted the record ${targetKey} of source key ${sourceKey}, and answered its re-create with the id of the deleted record ${targetKey} (it took the Idempotency-Key ${work.key} for the first create): nothing was created again`;
+        return {
+          ok: false,
+          transient: false,
+          failure: { ...failedRow(work.rowNumber, request.body, work.original, work.key, 'permanent', error), httpStatus: outcome.status, errorDetail: bodyExcerpt(outcome.body) ?? null },
+        };
+      }
+      return this.delivered(work, sourceKey, targetKey, hash, outcome.status);
     } catch (error) {
       // The record exists now: mapped without a target key, so it is never created a second time.
       const created = this.delivered(work, sourceKey, null, hash, outcome.status);

@@ -9,6 +9,7 @@ import { tempNameFor } from '../files/free-names';
 import { replayFileName } from '../lineage';
 import { normalizeBatch } from '../store/batches/normalize-batch';
 import {
+  correctedDeliveries,
   findBatch,
   forUpdate,
   latestKeyVersions,
@@ -80,7 +81,8 @@ interface SourceBatchRows {
  * A key that is not in the map, or whose row cannot be read back as it was delivered (file gone, changed,
  * batch still running), is refused with the reason; the other keys are still parked. The key map's
  * `row_number` is the row's number in the file of its `batch_id` (as the row-processor numbers them); the
- * row read there must hold the asked key, else the key is refused.
+ * row read there must hold the asked key, else the key is refused; so is a row last delivered as a corrected
+ * error payload (the file holds the row as it was before the correction).
  */
 export async function resendByKey(store: Store, request: ResendByKeyRequest): Promise<ResendByKey> {
   if (typeof request.groupType !== 'string' || request.groupType.trim() === '') {
@@ -201,11 +203,17 @@ async function readSourceBatch(
   } catch (error) {
     return refuseAll(`its latest version came from batch ${batchId}, whose file ${filePath} could not be read: ${describeError(error)}`);
   }
+  // A row delivered as a corrected error payload went out as the correction: its line in the file is the
+  // version before it, and sending that would undo the correction without a word.
+  const corrected = await correctedDeliveries(store, batchId, wanted.map(({ version }) => version.row_number));
   const rows: SourceBatchRows['rows'] = [];
   for (const { key, version } of wanted) {
     const row = read.rows.get(version.row_number);
     const problem = read.unreadable.get(version.row_number);
-    if (problem) refused.push({ sourceKey: key.values, reason: `${at(version)}, which cannot be read back: ${problem}` });
+    const correction = corrected.get(version.row_number);
+    if (correction !== undefined) {
+      refused.push({ sourceKey: key.values, reason: `${at(version)}, delivered as corrected in error payload ${correction}: the file holds the row before the correction, so it is not resent from there` });
+    } else if (problem) refused.push({ sourceKey: key.values, reason: `${at(version)}, which cannot be read back: ${problem}` });
     else if (!row) refused.push({ sourceKey: key.values, reason: `${at(version)}, but the file ${parent.file_name} has no such row` });
     else if (!rowHasKey(row.record, key.values)) refused.push({ sourceKey: key.values, reason: `${at(version)}, but that row holds another key: the key map does not match the file` });
     else rows.push({ key, row });

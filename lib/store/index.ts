@@ -28,6 +28,7 @@ export { listErrorPayloads, type ErrorPayloadListFilter, type ErrorPayloadPage }
 export { type ErrorPayloadFilter } from './error-payloads/error-payload-filter';
 export { getErrorPayload, getErrorPayloadDetail, type ErrorPayloadDetail } from './error-payloads/get-error-payload';
 export { correctErrorPayload, type Correction } from './error-payloads/correct-error-payload';
+export { correctedDeliveries } from './error-payloads/corrected-deliveries';
 export { markErrorPayloadReady, markErrorPayloadsReady, type ReadyRequest, type BulkReadyRequest, type BulkReadyResult } from './error-payloads/mark-ready';
 export { discardErrorPayload, type DiscardRequest } from './error-payloads/discard-error-payload';
 export { fixStatistics, type FixStatistics } from './error-payloads/fix-statistics';
