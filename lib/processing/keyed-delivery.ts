@@ -1,5 +1,6 @@
 import { bodyExcerpt } from '../delivery/describe-response';
 import { describeError } from '../errors';
+import { recreateKey } from '../lineage';
 import { contentHash, decideDelivery, readTargetKey, updatePath, type KnownMapping, type MatchingSettings } from '../matching';
 import { findKeyMappings, type KeyMapping, type Store } from '../store';
 import type { RowResult } from './checkpoint-tracker';
@@ -98,15 +99,16 @@ export class KeyedDelivery {
 
   /** `deletedTargetKey`: the create re-creates the record the target answered 404 for. */
   private async create(work: RowWork, sourceKey: string, request: NonNullable<RowWork['request']>, hash: string, deletedTargetKey?: string): Promise<RowResult | undefined> {
-    const outcome = await this.sender.send(request.path, request.body, work.key, request.contentType, this.matching.create.method);
+    // A re-create goes under a key of its own (the row's key would be answered with the deleted record).
+    const requestKey = deletedTargetKey === undefined ? work.key : recreateKey(work.key, deletedTargetKey);
+    const outcome = await this.sender.send(request.path, request.body, requestKey, request.contentType, this.matching.create.method);
     if (!outcome) return undefined;
     if (outcome.kind !== 'success') return resultOf(work.rowNumber, outcome, request.body, work.original, work.key);
     try {
       const targetKey = await readTargetKey(outcome, this.matching.targetKey);
-      // A resend or replay carries the key of the row's first create: a target that still remembers it
-      // answers that create again, the deleted record's id, and has created nothing.
+      // A target that answers the re-create with the deleted record's id has created nothing.
       if (deletedTargetKey !== undefined && targetKey === deletedTargetKey) {
-        const error = `the target deleted the record ${targetKey} of source key ${sourceKey}, and answered its re-create with the id of the deleted record ${targetKey} (it took the Idempotency-Key ${work.key} for the first create): nothing was created again`;
+        const error = `the target deleted the record ${targetKey} of source key ${sourceKey}, and answered its re-create (Idempotency-Key ${requestKey}) with the id of the deleted record: nothing was created again`;
         return {
           ok: false,
           transient: false,

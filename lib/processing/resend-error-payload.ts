@@ -1,6 +1,4 @@
 import type { ApiClient } from '../delivery/api-client';
-import { deliver } from '../delivery/deliver';
-import { IDEMPOTENCY_HEADER } from '../lineage';
 import { describeError } from '../errors';
 import { getBatch, settleErrorPayload, type ErrorPayloadRow, type Store } from '../store';
 import { resendUndo } from './all-or-nothing/resend-undo';
@@ -10,6 +8,7 @@ import { withCreateRequest } from './keyed-delivery';
 import { prepareRow } from './prepare-row';
 import { resendMatched } from './resend-matched';
 import type { ProcessorSettings } from './processor-settings';
+import { sendResendRequest } from './resend-request';
 import { resendGroupErrorPayload } from './resend-group';
 import { readGroupOriginal } from '../grouping';
 
@@ -68,17 +67,7 @@ export async function resendErrorPayload(context: ResendContext, errorPayload: E
     return settleErrorPayload(context.store, errorPayload.id, context.owner, { delivered: false, errorKind: 'mapping', error: describeError(error) });
   }
   if (settings.matching) return resendMatched(context, errorPayload, settings, settings.matching, { record: (unsentRow && corrected) || original, body, path: requestPath });
-  const { outcome } = await deliver(
-    context.client,
-    {
-      method: settings.request.method,
-      path: requestPath,
-      headers: { ...settings.request.headers, [IDEMPOTENCY_HEADER]: errorPayload.idempotency_key },
-      body,
-      contentType: 'application/json',
-    },
-    { policy: settings.retry, successCheck: settings.successCheck, signal: context.signal },
-  );
+  const outcome = await sendResendRequest(context, errorPayload, settings, { path: requestPath, body });
   if (outcome.kind === 'success') {
     return settleErrorPayload(context.store, errorPayload.id, context.owner, { delivered: true, httpStatus: outcome.status });
   }

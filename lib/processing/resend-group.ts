@@ -1,11 +1,10 @@
-import { deliver } from '../delivery/deliver';
 import { describeError } from '../errors';
 import { readGroupOriginal, readItemResults } from '../grouping';
-import { IDEMPOTENCY_HEADER } from '../lineage';
 import { settleErrorPayload, type ErrorPayloadRow } from '../store';
 import { fillPathTemplate } from './path-template';
 import { prepareRow } from './prepare-row';
 import type { ProcessorSettings } from './processor-settings';
+import { sendResendRequest } from './resend-request';
 import type { ResendContext } from './resend-error-payload';
 
 type Settle = Parameters<typeof settleErrorPayload>[3];
@@ -68,17 +67,7 @@ export async function resendGroupErrorPayload(
   } catch (error) {
     return settle({ delivered: false, errorKind: 'mapping', error: describeError(error) });
   }
-  const { outcome } = await deliver(
-    context.client,
-    {
-      method: settings.request.method,
-      path: requestPath,
-      headers: { ...settings.request.headers, [IDEMPOTENCY_HEADER]: errorPayload.idempotency_key },
-      body,
-      contentType: 'application/json',
-    },
-    { policy: settings.retry, successCheck: settings.successCheck, signal: context.signal },
-  );
+  const outcome = await sendResendRequest(context, errorPayload, settings, { path: requestPath, body });
   if (outcome.kind !== 'success') {
     return settle({
       delivered: false,

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, it } from 'node:test';
 import { ApiClient } from '../../lib/delivery';
 import { runExtract } from '../../lib/extract';
 import type { MatchingSettings } from '../../lib/matching';
+import { recreateKey } from '../../lib/lineage';
 import { processBatch, type BatchSummary } from '../../lib/processing';
 import { resendByKey } from '../../lib/resend';
 import { openSource, type Source } from '../../lib/source';
@@ -147,7 +148,8 @@ describeEachSource('table extract with a lookback, matched by key', (kind) => {
     const resent = api.server.requests.slice(sentBeforeResend);
     assert.deepEqual(
       resent.map((r) => [r.method, r.path, r.headers['idempotency-key']]),
-      [['PUT', `/customers/${boId}`, `bsync-${first.batches[0].id}-2`], ['POST', '/customers', `bsync-${first.batches[0].id}-2`]],
+      [['PUT', `/customers/${boId}`, `bsync-${first.batches[0].id}-2`], ['POST', '/customers', recreateKey(`bsync-${first.batches[0].id}-2`, boId)]],
+      'the update under the row key, the re-create of the deleted record under a key of its own',
     );
     assert.deepEqual(JSON.parse(resent[1].body), { id: 2, name: 'Bo', updated_at: '2026-11-30T09:55:00Z' }, 'types as extracted');
     const newBoId = api.idOf('id', 2)!;

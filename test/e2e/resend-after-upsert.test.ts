@@ -116,7 +116,7 @@ describeEachDatabase('resend after an upsert', (kind) => {
     return resent.batch;
   }
 
-  it("with 'recreate': the lost records are created again under their original keys, and the new ids mapped", () =>
+  it("with 'recreate': the lost records are created again, each under a re-create key of its row, and the new ids mapped", () =>
     withApi(async (api, client) => {
       const origin = await upsertFile(client, 'customers-recreate', 'recreate.csv');
       const mapped = await keyMap('customers-recreate');
@@ -136,8 +136,10 @@ describeEachDatabase('resend after an upsert', (kind) => {
       const creates = sent.filter((r) => r.method === 'POST');
       assert.equal(creates.length, 3);
       assert.equal(sent.length, 6, 'nothing else was sent');
-      const originalKeys = LOST.map((i) => `bsync-${origin.id}-${i}`);
-      assert.deepEqual(creates.map((r) => String(r.headers['idempotency-key'])).sort(), [...originalKeys].sort());
+      // A re-create is a new operation: a key of its own, naming the row and the deleted record (the row's
+      // own key would be answered with the record the target deleted).
+      const recreateKeys = creates.map((r) => String(r.headers['idempotency-key']));
+      for (const i of LOST) assert.equal(recreateKeys.filter((key) => new RegExp(`^bsync-${origin.id}-${i}-recreate-[0-9a-f]{12}$`).test(key)).length, 1, `row ${i}`);
       assert.deepEqual(
         creates.map((r) => JSON.parse(r.body)).sort((a, b) => a.customerNo.localeCompare(b.customerNo)),
         LOST.map((i) => ({ customerNo: customerNo(i), name: `Customer ${i}`, city: `Town ${i % 3}` })),
@@ -229,7 +231,7 @@ describeEachDatabase('resend after an upsert', (kind) => {
       assert.deepEqual(answer.resent.map((resent) => resent.sourceKeys), [[{ customerNo: customerNo(4) }]], 'the other key is still parked');
     }));
 
-  it("with 'recreate', an API that still knows the create's Idempotency-Key answers the deleted id: reported, not counted delivered", () =>
+  it("with 'recreate', an API that still knows the first create's Idempotency-Key creates the record again: the re-create has a key of its own", () =>
     withApi(async (api, client) => {
       const origin = await upsertFile(client, 'customers-remembered', 'remembered.csv');
       const mapped = await keyMap('customers-remembered');
@@ -239,14 +241,32 @@ describeEachDatabase('resend after an upsert', (kind) => {
 
       const replay = await resendLost('customers-remembered', origin);
       const summary = await processParked(client, replay, settings('recreate'));
+      assert.deepEqual([summary.status, summary.succeededRows, summary.failedRows], ['PROCESSED', 3, 0]);
+      assert.equal(api.records.size, ROWS, 'each lost record exists again');
+      for (const i of LOST) assert.ok(!lostIds.includes(api.idOf('customerNo', customerNo(i))!), `${customerNo(i)} has a new id`);
+    }));
+
+  it("with 'recreate', an API that answers the re-create with the deleted record's id: reported, not counted delivered", () =>
+    withApi(async (api, client) => {
+      const origin = await upsertFile(client, 'customers-stale', 'stale.csv');
+      const mapped = await keyMap('customers-stale');
+      const lostIds = lose(api, mapped);
+      // A broken API: it "creates" by answering the id the customer number had before, and keeps nothing.
+      api.refuseCreate = (body) => {
+        const id = mapped.get(String(body.customerNo))?.target_key;
+        return id ? { status: 201, headers: { location: `/customers/${id}` }, body: { ...body, id: Number(id) } } : undefined;
+      };
+
+      const replay = await resendLost('customers-stale', origin);
+      const summary = await processParked(client, replay, settings('recreate'));
       assert.deepEqual([summary.status, summary.succeededRows, summary.failedRows], ['FAILED', 0, 3]);
       assert.equal(api.records.size, ROWS - LOST.length, 'the API created nothing');
       const failed = await errorPayloadRows(store, replay.id);
       for (const [index, i] of LOST.entries()) {
         const payload = await getErrorPayload(store, failed.get(index + 1)!.id);
         assert.equal(payload.idempotency_key, `bsync-${origin.id}-${i}`);
-        assert.match(payload.error ?? '', new RegExp(`answered its re-create with the id of the deleted record ${lostIds[index]}`));
+        assert.match(payload.error ?? '', new RegExp(`answered its re-create \\(Idempotency-Key bsync-${origin.id}-${i}-recreate-[0-9a-f]{12}\\) with the id of the deleted record`));
       }
-      assert.deepEqual(await keyMap('customers-remembered'), mapped, 'no mapping to a deleted record is written');
+      assert.deepEqual(await keyMap('customers-stale'), mapped, 'no mapping to a deleted record is written');
     }));
 });

@@ -67,12 +67,12 @@ export class CustomerRecordsApi {
       const id = decodeURIComponent(update[1]);
       if (!this.records.has(id)) return { status: 404, body: { message: `no customer ${id}` } };
       this.records.set(id, { id, body });
-      return { status: 200, body: { id: Number(id), ...body } };
+      return { status: 200, body: { ...body, id: Number(id) } };
     }
     return { status: 405, body: { message: `${request.method} ${request.path} is not served here` } };
   }
 
   private created(id: string): ScriptedResponse {
-    return { status: 201, headers: { location: `/customers/${id}` }, body: { id: Number(id), ...this.records.get(id)?.body } };
+    return { status: 201, headers: { location: `/customers/${id}` }, body: { ...this.records.get(id)?.body, id: Number(id) } };
   }
 }
