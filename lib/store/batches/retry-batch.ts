@@ -1,6 +1,9 @@
 import { InvalidTransitionError } from '../../errors';
 import type { BatchRow, BatchStatus } from '../tables';
 import type { Store } from '../open-store';
+import { holdCopiesAgain } from '../error-payloads/hold-copies-again';
+import { storeInTransaction } from '../store-in-transaction';
+import { writeTransaction } from '../transaction';
 import { changeBatchStatus } from './change-batch-status';
 
 /** Settled batches an admin may send again; one in flight or still parked is already going to run. */
@@ -18,29 +21,36 @@ export interface RetryRequest {
  * Parks a settled batch again as RETRY, due at once, with its progress wiped so the processor reads the
  * file from the top. Its error payloads stay as they are: the processor settles them as it meets their rows.
  * The event keeps the counters as they were, so the previous run stays visible in the audit trail.
+ * A retried replay takes hold again, in the same transaction, of the parent's failed rows it gave back
+ * when it was cancelled or could not read its file (holdCopiesAgain), and is refused when one of them is
+ * open elsewhere (another replay holds it, or it waits for its resend).
  */
 export async function retryBatch(store: Store, request: RetryRequest): Promise<BatchRow> {
   const now = request.now ?? Date.now();
   try {
-    return await changeBatchStatus(store, {
-      id: request.id,
-      to: 'RETRY',
-      from: RETRYABLE_STATUSES,
-      actor: request.actor,
-      action: 'retry',
-      reason: request.reason,
-      now,
-      patch: {
-        parked_until: now,
-        checkpoint_row: 0,
-        processed_rows: 0,
-        succeeded_rows: 0,
-        failed_rows: 0,
-        error: null,
-        lease_owner: null,
-        lease_until: null,
-        finished_at: null,
-      },
+    return await writeTransaction(store, async (trx) => {
+      const retried = await changeBatchStatus(storeInTransaction(store, trx), {
+        id: request.id,
+        to: 'RETRY',
+        from: RETRYABLE_STATUSES,
+        actor: request.actor,
+        action: 'retry',
+        reason: request.reason,
+        now,
+        patch: {
+          parked_until: now,
+          checkpoint_row: 0,
+          processed_rows: 0,
+          succeeded_rows: 0,
+          failed_rows: 0,
+          error: null,
+          lease_owner: null,
+          lease_until: null,
+          finished_at: null,
+        },
+      });
+      await holdCopiesAgain(store, trx, retried, { actor: request.actor, now });
+      return retried;
     });
   } catch (error) {
     if (error instanceof InvalidTransitionError) {

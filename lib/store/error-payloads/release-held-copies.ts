@@ -80,7 +80,8 @@ async function copiesHeldBy(trx: Knex.Transaction, store: Store, replay: BatchRo
   return [...ids];
 }
 
-function heldReplayId(detail: string | null): number | undefined {
+/** The replay a `held-by-replay` event names, from its detail. */
+export function heldReplayId(detail: string | null): number | undefined {
   if (!detail) return undefined;
   try {
     const parsed = JSON.parse(detail) as { replayBatchId?: unknown };
