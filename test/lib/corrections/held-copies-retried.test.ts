@@ -175,4 +175,17 @@ describeEachDatabase('a retried replay holds its parent\'s failed rows again', (
     assert.deepEqual(await openNew(parent.id, replay.batch.id), []);
     assert.equal((await getBatch(store, parent.id)).status, 'PROCESSED');
   });
+
+  it('refuses to retry a batch while a replay of it is still to run (both would send its failed rows), and allows it once that replay is cancelled', async () => {
+    const parent = await failedParent('parent-busy.csv', [1, 2], [1002]);
+    const replay = await replayFailedRows(store, { batchId: parent.id, processingFolder: folders.processing, actor: 'admin' });
+    await assert.rejects(
+      retryBatch(store, { id: parent.id, actor: 'admin' }),
+      new RegExp(`^InvalidRequestError: batch ${parent.id} cannot be retried while its replay batch ${replay.batch.id} is RETRY`),
+    );
+    assert.equal((await getBatch(store, parent.id)).status, 'FAILED', 'a refused retry changes nothing');
+    await cancelBatch(store, { id: replay.batch.id, actor: 'admin', reason: 'retry the whole file instead' });
+    const retried = await retryBatch(store, { id: parent.id, actor: 'admin' });
+    assert.deepEqual([retried.status, retried.checkpoint_row, retried.failed_rows, retried.skipped_rows], ['RETRY', 0, 0, 0]);
+  });
 });
