@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { ApiClient } from '../../../../lib/delivery';
 import { processBatch, resendErrorPayload, type ProcessorSettings } from '../../../../lib/processing';
-import { claimBatches, claimErrorPayloads, getBatch, listEvents, markErrorPayloadReady, openStore, type BatchRow, type Store } from '../../../../lib/store';
+import { claimBatches, claimErrorPayloads, discardErrorPayload, getBatch, listEvents, markErrorPayloadReady, openStore, type BatchRow, type Store } from '../../../../lib/store';
 import { compileRowSchema } from '../../../../lib/validation';
 import { makeFolders, parkAndClaim, settingsFor, writeCsv, type Folders } from '../../../support/batch-fixture';
 import { ContactRecordsApi, type ContactRecordsApiOptions } from '../../../support/contact-records-api';
@@ -132,6 +132,19 @@ describeEachDatabase('all or nothing', (kind) => {
       assert.equal(after.status, 'FAILED');
       assert.equal(after.error, summary.error);
       assert.equal(after.lease_owner, null);
+    }));
+
+  it('stays FAILED when the refused row was the last and is discarded: its other rows were undone, not delivered', () =>
+    withApi({ refuseCreate: (record) => (record.contactNo === 'K0005' ? { status: 422, body: { message: 'refused' } } : undefined) }, async (folders) => {
+      writeCsv(folders, 'last-refused.csv', contacts(5));
+      const batch = await parkAndClaim(store, folders, 'last-refused.csv', OWNER);
+      const summary = await run(batch, settings(folders));
+      assert.equal(summary.status, 'FAILED');
+      assert.equal(api.records.size, 0);
+      const [refused] = await payloads(batch.id);
+      assert.equal(Number(refused.row_number), 5);
+      await discardErrorPayload(store, { id: Number(refused.id), reason: 'not needed', actor: 'admin' });
+      assert.equal((await getBatch(store, batch.id)).status, 'FAILED', 'not PROCESSED: rows 1-4 were undone');
     }));
 
   it('keeps an undo the API keeps refusing as a compensation error payload, and sends that undo (not the row) once it is READY', () => {
