@@ -15,10 +15,8 @@ import type { CsvFormat } from './export-failed-rows';
 import { columnsOfOpenRows, openFailedRows, rowsOfPayload, toErrorFileRow } from './open-failed-rows';
 import { assertNoActiveReplay, assertReplayable } from './replayable-batch';
 import { replayFileName } from '../lineage';
-import { moveErrorPayloads, type ErrorPayloadState } from '../store/error-payloads/error-payload-transitions';
-import type { EventAction } from '../store/tables';
-
-const HELD_BY_REPLAY = 'held-by-replay' satisfies EventAction;
+import type { ErrorPayloadState } from '../store/error-payloads/error-payload-transitions';
+import { holdForReplay } from '../store/error-payloads/replay-holds';
 
 export interface ReplayRequest {
   batchId: number;
@@ -130,22 +128,7 @@ async function holdWrittenPayloads(
     );
   }
   const held = payloads.map((payload) => current.get(payload.id)!);
-  await moveErrorPayloads(store, trx, held, 'RESUBMITTED', { status_time: now, lease_owner: null, lease_until: null });
-  await recordEvents(
-    store,
-    trx,
-    held.map((payload) => ({
-      entity: 'error_payload' as const,
-      entityId: payload.id,
-      batchId: payload.batch_id,
-      action: HELD_BY_REPLAY,
-      fromStatus: 'NEW',
-      toStatus: 'RESUBMITTED',
-      actor,
-      detail: { replayBatchId: replay.id, before: { status: 'NEW' }, after: { status: 'RESUBMITTED', replayBatchId: replay.id } },
-      at: now,
-    })),
-  );
+  await holdForReplay(store, trx, held, replay, { actor, now });
 }
 
 /** Writes the file under a hidden name, then moves it to its final name without ever replacing a file. */

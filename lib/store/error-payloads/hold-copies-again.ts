@@ -1,13 +1,10 @@
 import type { Knex } from 'knex';
 import { InvalidRequestError } from '../../errors';
 import type { Store } from '../open-store';
-import { recordEvents } from '../record-event';
-import type { BatchRow, EventAction } from '../tables';
+import type { BatchRow } from '../tables';
 import { forUpdate } from '../transaction';
-import { moveErrorPayloads, type ErrorPayloadState } from './error-payload-transitions';
-import { heldReplayId } from './release-held-copies';
-
-const HELD_BY_REPLAY = 'held-by-replay' satisfies EventAction;
+import type { ErrorPayloadState } from './error-payload-transitions';
+import { holdForReplay, replayHolds } from './replay-holds';
 
 export interface HeldCopiesHold {
   /** The admin who retried the replay. */
@@ -31,7 +28,7 @@ type ParentCopy = ErrorPayloadState & { row_number: number; lease_owner: string 
  */
 export async function holdCopiesAgain(store: Store, trx: Knex.Transaction, replay: BatchRow, hold: HeldCopiesHold): Promise<number[]> {
   if (replay.parent_batch_id === null) return [];
-  const { mine, holderOf } = await heldCopies(trx, store, replay);
+  const { mine, holderOf } = await replayHolds(trx, store, replay);
   if (mine.length === 0) return [];
   const copies: ParentCopy[] = [];
   for (let start = 0; start < mine.length; start += 500) {
@@ -46,27 +43,7 @@ export async function holdCopiesAgain(store: Store, trx: Knex.Transaction, repla
 
   const released = copies.filter((copy) => copy.status === 'NEW');
   if (released.length === 0) return [];
-  await moveErrorPayloads(store, trx, released, 'RESUBMITTED', { status_time: hold.now, lease_owner: null, lease_until: null });
-  await recordEvents(
-    store,
-    trx,
-    released.map((copy) => ({
-      entity: 'error_payload' as const,
-      entityId: copy.id,
-      batchId: copy.batch_id,
-      action: HELD_BY_REPLAY,
-      fromStatus: 'NEW' as const,
-      toStatus: 'RESUBMITTED' as const,
-      actor: hold.actor,
-      detail: {
-        replayBatchId: replay.id,
-        reason: `replay batch ${replay.id} was retried`,
-        before: { status: 'NEW' },
-        after: { status: 'RESUBMITTED', replayBatchId: replay.id },
-      },
-      at: hold.now,
-    })),
-  );
+  await holdForReplay(store, trx, released, replay, { actor: hold.actor, now: hold.now, reason: `replay batch ${replay.id} was retried` });
   return released.map((copy) => copy.id);
 }
 
@@ -85,22 +62,4 @@ function assertOpenNowhereElse(replay: BatchRow, copies: readonly ParentCopy[], 
     const state = busy.status === 'READY' ? 'is READY (its correction waits to be resent): resend or discard it first' : 'is being resent: let that resend finish first';
     throw refuse(`row ${busy.row_number} of batch ${replay.parent_batch_id} ${state}`);
   }
-}
-
-/** The parent's error payloads this replay took hold of, and which replay holds each of them last. */
-async function heldCopies(trx: Knex.Transaction, store: Store, replay: BatchRow): Promise<{ mine: number[]; holderOf: Map<number, number> }> {
-  const events = (await trx(store.tables.event)
-    .where({ entity: 'error_payload', batch_id: replay.parent_batch_id, action: HELD_BY_REPLAY })
-    .orderBy('id')
-    .select('entity_id', 'detail')) as { entity_id: string; detail: string | null }[];
-  const mine = new Set<number>();
-  const holderOf = new Map<number, number>();
-  for (const event of events) {
-    const holder = heldReplayId(event.detail);
-    if (holder === undefined) continue;
-    const copy = Number(event.entity_id);
-    holderOf.set(copy, holder);
-    if (holder === replay.id) mine.add(copy);
-  }
-  return { mine: [...mine], holderOf };
 }

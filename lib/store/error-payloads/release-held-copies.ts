@@ -4,8 +4,8 @@ import { recordEvents } from '../record-event';
 import type { BatchRow, EventAction } from '../tables';
 import { forUpdate } from '../transaction';
 import { moveErrorPayloads, type ErrorPayloadState } from './error-payload-transitions';
+import { replayHolds } from './replay-holds';
 
-const HELD_BY_REPLAY = 'held-by-replay' satisfies EventAction;
 const RELEASED_BY_REPLAY = 'released-by-replay' satisfies EventAction;
 
 export interface HeldCopiesRelease {
@@ -26,7 +26,7 @@ export interface HeldCopiesRelease {
  */
 export async function releaseHeldCopies(store: Store, trx: Knex.Transaction, replay: BatchRow, release: HeldCopiesRelease): Promise<number[]> {
   if (replay.parent_batch_id === null) return [];
-  const heldHere = await copiesHeldBy(trx, store, replay);
+  const heldHere = (await replayHolds(trx, store, replay)).mine;
   if (heldHere.length === 0) return [];
   const settledHere = new Set(
     ((await trx(store.tables.errorPayload).where('batch_id', replay.id).select('idempotency_key')) as { idempotency_key: string }[]).map((row) => row.idempotency_key),
@@ -66,27 +66,4 @@ export async function releaseHeldCopies(store: Store, trx: Knex.Transaction, rep
     })),
   );
   return held.map((payload) => payload.id);
-}
-
-/** The parent's error payloads this replay took hold of: its `held-by-replay` events name it. */
-async function copiesHeldBy(trx: Knex.Transaction, store: Store, replay: BatchRow): Promise<number[]> {
-  const events = (await trx(store.tables.event)
-    .where({ entity: 'error_payload', batch_id: replay.parent_batch_id, action: HELD_BY_REPLAY })
-    .select('entity_id', 'detail')) as { entity_id: string; detail: string | null }[];
-  const ids = new Set<number>();
-  for (const event of events) {
-    if (heldReplayId(event.detail) === replay.id) ids.add(Number(event.entity_id));
-  }
-  return [...ids];
-}
-
-/** The replay a `held-by-replay` event names, from its detail. */
-export function heldReplayId(detail: string | null): number | undefined {
-  if (!detail) return undefined;
-  try {
-    const parsed = JSON.parse(detail) as { replayBatchId?: unknown };
-    return typeof parsed.replayBatchId === 'number' ? parsed.replayBatchId : undefined;
-  } catch {
-    return undefined;
-  }
 }
