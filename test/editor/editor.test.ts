@@ -406,34 +406,58 @@ describe('the editor of `npm start`', { skip, timeout: 240_000 }, () => {
   });
 
   test('the sample batch goes through the shipped flow; screenshot of it for the README', async () => {
-    // The sample file prepare-demo placed: parked, dispatched, processed, its bad rows kept.
+    // The sample file prepare-demo placed: parked, dispatched, processed, its bad rows kept. Its batch id is
+    // read from the store, not assumed: the demo tab's extract parks batches of its own.
+    const storeFile = path.join(dataDir, 'node-red', 'bsync.sqlite');
+    const readStore = <T>(read: (db: Database.Database) => T): T | undefined => {
+      if (!fs.existsSync(storeFile)) return undefined;
+      const db = new Database(storeFile, { readonly: true, fileMustExist: true });
+      try {
+        return read(db);
+      } finally {
+        db.close();
+      }
+    };
+    const batchTable = () =>
+      `--- bsync_batch ---\n${JSON.stringify(readStore((db) => db.prepare('SELECT id, status, group_type, file_name, total_rows FROM bsync_batch ORDER BY id').all()) ?? 'no store yet')}\n${logTail()}`;
+    const sampleBatchId = await waitFor(
+      'the sample file to be parked as a batch',
+      async () =>
+        readStore((db) => {
+          try {
+            const row = db.prepare('SELECT id FROM bsync_batch WHERE file_name = ?').get('employee-bank-connections-sample.csv') as { id: number } | undefined;
+            return row?.id;
+          } catch {
+            return undefined; // the store's tables are still being created
+          }
+        }),
+      60_000,
+      batchTable,
+    );
     const status = await waitFor(
-      'the row-processor to report batch 1',
+      `the row-processor to report batch ${sampleBatchId}`,
       () =>
-        page.evaluate(() => {
+        page.evaluate((id) => {
           const RED = (window as any).RED;
           const node = RED.nodes.filterNodes({ type: 'row-processor' }).find((n: any) => n.name === 'send bank connections');
           const text = node?.status?.text as string | undefined;
-          return text && /^batch 1 (PROCESSED|FAILED)/.test(text) ? text : undefined;
-        }),
+          return text && new RegExp(`^batch ${id} (PROCESSED|FAILED)`).test(text) ? text : undefined;
+        }, sampleBatchId),
       90_000,
-      logTail,
+      batchTable,
     );
-    assert.match(status, /^batch 1 FAILED: \d+ ok, \d+ failed$/);
-    const db = new Database(path.join(dataDir, 'node-red', 'bsync.sqlite'), { readonly: true, fileMustExist: true });
-    try {
-      const batch = db.prepare('SELECT status, total_rows, succeeded_rows, failed_rows FROM bsync_batch WHERE id = 1').get() as Record<string, number | string>;
+    assert.match(status, new RegExp(`^batch ${sampleBatchId} FAILED: \\d+ ok, \\d+ failed$`));
+    readStore((db) => {
+      const batch = db.prepare('SELECT status, total_rows, succeeded_rows, failed_rows FROM bsync_batch WHERE id = ?').get(sampleBatchId) as Record<string, number | string>;
       assert.equal(batch.status, 'FAILED');
       assert.equal(batch.total_rows, 14);
       assert.ok(Number(batch.failed_rows) >= 4, `the 4 bad rows failed (${batch.failed_rows} failed)`);
-      const kept = db.prepare("SELECT error_kind, http_status FROM bsync_error_payload WHERE batch_id = 1 ORDER BY row_number").all() as Array<{ error_kind: string; http_status: number | null }>;
+      const kept = db.prepare('SELECT error_kind, http_status FROM bsync_error_payload WHERE batch_id = ? ORDER BY row_number').all(sampleBatchId) as Array<{ error_kind: string; http_status: number | null }>;
       assert.equal(kept.length, batch.failed_rows, 'every failed row is kept as an error payload');
       assert.equal(kept.filter((row) => row.error_kind === 'validation').length, 2, 'two rows fail the row schema');
       assert.ok(kept.filter((row) => row.http_status === 422).length >= 2, 'the payroll API refuses two employee numbers');
-    } finally {
-      db.close();
-    }
-    await waitFor('the completion summary and e-mail in the Node-RED log', () => (log.includes('[debug:completion summary]') && log.includes('Subject: [batch sync] batch 1 FAILED') ? true : undefined), 10_000, logTail);
+    });
+    await waitFor('the completion summary and e-mail in the Node-RED log', () => (log.includes('[debug:completion summary]') && log.includes(`Subject: [batch sync] batch ${sampleBatchId} FAILED`) ? true : undefined), 10_000, logTail);
 
     // The Dispatch tab, sidebar closed, the palette folded to our category.
     await page.evaluate(() => {
