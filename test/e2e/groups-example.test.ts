@@ -175,5 +175,7 @@ describe('examples/row-processor-groups.json', { timeout: 180_000 }, () => {
     assert.deepEqual(resendCalls.map((call) => [call.accountId, call.contactIds, call.key]), [[accountOf.get('K-009'), ['K-009'], refused.idempotencyKey]]);
     const resent = (await crm()).contacts.find((contact) => contact.contactId === 'K-009');
     assert.deepEqual([resent?.email, resent?.creates], ['k-009@example.com', 1]);
+    // Nothing went to the Catch node or the log as an error on the way (the extract found its table).
+    assert.deepEqual(runtime.log.split('\n').filter((line) => /\[error\]/.test(line)), []);
   });
 });
