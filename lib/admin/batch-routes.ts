@@ -8,7 +8,7 @@ import { bodyFields, onlyFields, optionalText, pathId, queryFields } from './req
 import { batchView, eventView, fixStatisticsView, lineageView } from './views';
 
 export const MAX_REASON_LENGTH = 1000;
-const BATCH_FILTERS = ['status', 'groupType', 'groupId', 'limit', 'offset'] as const;
+const BATCH_FILTERS = ['status', 'groupType', 'groupId', 'partitionOf', 'limit', 'offset'] as const;
 
 function reasonOf(body: unknown, what: string): string | undefined {
   return optionalText(onlyFields(bodyFields(body, what, false), what, ['reason']), 'reason', MAX_REASON_LENGTH);

@@ -44,6 +44,12 @@ export interface BatchView {
   checkpointRow: number;
   errorFile: string | null;
   parentBatchId: number | null;
+  /** A partition: the batch it is a partition of, and its rows of that batch's file. */
+  partitionOf: number | null;
+  firstRow: number | null;
+  lastRow: number | null;
+  /** A batch split into partitions: how many (0: processed whole). */
+  partitionCount: number;
   leaseOwner: string | null;
   leaseUntil: string | null;
   statusTime: string | null;
@@ -79,6 +85,10 @@ export function batchView(batch: BatchRow): BatchView {
     checkpointRow: batch.checkpoint_row,
     errorFile: batch.error_file,
     parentBatchId: batch.parent_batch_id,
+    partitionOf: batch.partition_of ?? null,
+    firstRow: batch.first_row ?? null,
+    lastRow: batch.last_row ?? null,
+    partitionCount: batch.partition_count ?? 0,
     leaseOwner: batch.lease_owner,
     leaseUntil: isoTime(batch.lease_until),
     statusTime: isoTime(batch.status_time),

@@ -26,6 +26,8 @@ export const ROW_PROCESSOR_RULES = {
   windowRows: rule(1000, 1, 1_000_000),
   // Rows in one call of a group (group columns set); how many a downstream takes in one request.
   groupMaxRows: rule(100, 1, 100_000),
+  // A file batch with more rows is split into partitions of this many rows, which runtimes claim separately; 0: never.
+  partitionRows: rule(0, 0, 1_000_000_000),
 } satisfies Record<string, NumberRule>;
 
 export const DISPATCHER_RULES = {

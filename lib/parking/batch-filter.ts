@@ -7,11 +7,12 @@ import { BATCH_STATUSES, MAX_PAGE_SIZE, type BatchFilter, type BatchStatus } fro
  * the admin routes and the parking-lot node, so both refuse the same things with the same words.
  */
 export function batchFilterOf(fields: Record<string, unknown>): BatchFilter {
-  const { status, groupType, groupId, limit, offset } = fields;
+  const { status, groupType, groupId, partitionOf, limit, offset } = fields;
   const filter: BatchFilter = {};
   if (status !== undefined && status !== null && status !== '') filter.status = statusesOf(status);
   if (groupType !== undefined && groupType !== null && groupType !== '') filter.groupType = String(groupType);
   if (groupId !== undefined && groupId !== null && groupId !== '') filter.groupId = String(groupId);
+  if (partitionOf !== undefined && partitionOf !== null && partitionOf !== '') filter.partitionOf = wholeNumber('partitionOf', partitionOf, 1, 2 ** 31 - 1);
   if (limit !== undefined) filter.limit = wholeNumber('limit', limit, 1, MAX_PAGE_SIZE);
   if (offset !== undefined) filter.offset = wholeNumber('offset', offset, 0, Number.MAX_SAFE_INTEGER);
   return filter;

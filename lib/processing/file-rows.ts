@@ -62,17 +62,19 @@ export function readFileRows(
   afterRow: number,
   /** The batch being read; keys a replay row that does not say its origin row (JSON Lines). */
   batchId = originBatchId,
+  /** A partition reads its row range only: the rows after `afterRow` up to this one. */
+  lastRow = Infinity,
 ): ReadAhead<CsvRow, RowWork> | ReadAhead<JsonlRow, RowWork> {
   if (scan.format === 'jsonl') {
     const jsonl = jsonlSettings(settings);
     return new ReadAhead(
-      readJsonlRows(filePath, {}, afterRow),
+      rowsUpTo(readJsonlRows(filePath, {}, afterRow), lastRow),
       (row: JsonlRow) => prepareJsonlRow(row.rowNumber, jsonlRowOf(row, scan.replay), originBatchId, batchId, jsonl),
       settings.concurrency,
     );
   }
   return new ReadAhead(
-    readCsvRows(filePath, settings.csv, afterRow),
+    rowsUpTo(readCsvRows(filePath, settings.csv, afterRow), lastRow),
     (row: CsvRow) => {
       const originRow = scan.replay ? replayOriginRow(row.record[ERROR_FILE_ROW_COLUMN]) : row.rowNumber;
       if (originRow === undefined) return unkeyedReplayRow(row, scan.rowColumns, batchId);
@@ -85,6 +87,19 @@ export function readFileRows(
     },
     settings.concurrency,
   );
+}
+
+/** The rows up to `lastRow` (all of them when it is Infinity, with no extra step per row). */
+function rowsUpTo<T extends { rowNumber: number }>(rows: AsyncIterable<T>, lastRow: number): AsyncIterable<T> {
+  return lastRow === Infinity ? rows : rowsOfRange(rows, lastRow);
+}
+
+/** Leaving early closes the file: the for-await returns the source. */
+async function* rowsOfRange<T extends { rowNumber: number }>(rows: AsyncIterable<T>, lastRow: number): AsyncGenerator<T, void, undefined> {
+  for await (const row of rows) {
+    if (row.rowNumber > lastRow) return;
+    yield row;
+  }
 }
 
 /** The origin row a CSV replay row names in its bsync_row_number: digits only, from 1; undefined otherwise. */

@@ -3,7 +3,7 @@ import { JsonlFormatError } from '../jsonl';
 import type { ApiClient } from '../delivery/api-client';
 import { describeError } from '../errors';
 import { idempotencyKey, originBatchId } from '../lineage';
-import { changeBatchStatus, errorPayloadRows, LeaseLostError, type BatchRow, type FailedRow, type Store } from '../store';
+import { changeBatchStatus, errorPayloadRows, getBatch, LeaseLostError, listPartitions, partitionBatch, restartPartitions, settlePartition, type BatchRow, type FailedRow, type Store } from '../store';
 import { AllOrNothingSend, checkEveryRow, compensateAppliedRows, compensationDue } from './all-or-nothing';
 import { CheckpointTracker, type RowResult } from './checkpoint-tracker';
 import { failBatch, failUnreadBatch, finishBatch, reparkBatch, type BatchFileEnd, type EndContext } from './end-batch';
@@ -56,6 +56,8 @@ export async function processBatch(context: ProcessorContext, claimed: BatchRow,
 class BatchRun {
   private readonly startedAt = Date.now();
   private batch: BatchRow;
+  /** A partition's run: the batch it is a partition of, whose rows, error payloads and lineage these are. */
+  private parent?: BatchRow;
   private readonly stop: RunStop;
   private readonly lease: LeaseKeeper;
   private readonly sender: RowSender;
@@ -95,21 +97,27 @@ class BatchRun {
   }
 
   private async runFile(): Promise<BatchSummary> {
+    if (this.batch.partition_of !== null) this.parent = await getBatch(this.context.store, this.batch.partition_of);
+    const lineage = this.parent ?? this.batch;
     const filePath = locateBatchFile(this.batch, this.settings.folders);
     if (!filePath) {
       return this.failed(`file ${this.batch.file_name} is not in ${this.batch.folder} (nor in the archive or failed folder)`);
     }
     let scan: BatchFileScan;
     try {
-      scan = await scanBatchFile(filePath, this.settings, { format: this.batch.format, replay: this.batch.parent_batch_id !== null });
+      scan = await scanBatchFile(filePath, this.settings, { format: this.batch.format, replay: lineage.parent_batch_id !== null });
     } catch (error) {
       // Unreadable input: nothing is sent, and the original stays where it is for a fix and a retry.
       if (error instanceof CsvFormatError || error instanceof JsonlFormatError) return this.failed(error.message);
       throw error;
     }
-    await this.startProcessing(scan.rows);
+    const file: BatchFileEnd = { filePath, rowColumns: scan.rowColumns, format: scan.format };
+    if (!this.parent && this.batch.partition_count > 0) return this.resumePartitioned(scan, file);
+    if (this.partitionable(scan)) return this.partition(scan);
+    // A partition's rows are its range of the file; its total was set when it was created.
+    await this.startProcessing(this.parent ? this.batch.total_rows! : scan.rows);
 
-    const origin = await originBatchId(this.context.store, this.batch);
+    const origin = await originBatchId(this.context.store, lineage);
     if (this.settings.allOrNothing) {
       // A batch that resumes after its first pass already sent rows; one whose undo was due carries on with it.
       if (this.undoable && (await compensationDue(this.context.store, this.batch.id))) return this.compensate(origin);
@@ -123,7 +131,7 @@ class BatchRun {
     const rowsInFlight = new TaskPool(this.settings.concurrency);
     this.report();
 
-    const fileRows = readFileRows(filePath, scan, origin, groupRowSettings(this.settings), this.batch.checkpoint_row, this.batch.id);
+    const fileRows = readFileRows(filePath, scan, origin, groupRowSettings(this.settings), this.batch.checkpoint_row, lineage.id, this.batch.last_row ?? Infinity);
     const rows = this.keyed ? this.keyed.rows(fileRows) : fileRows;
     const groups = sendGroups(fileRows, this.settings, this.sender);
     const schedule = new WindowSchedule(this.settings.windowRows, this.settings.windowMs, async () => {
@@ -171,7 +179,64 @@ class BatchRun {
       this.batch = await reparkBatch(this.ending, this.batch, this.stop.runtimeStopping && !this.sender.downstreamDown ? 'runtime-stopping' : 'downstream-down');
       return this.summary('ERROR_RETRY', this.batch.error);
     }
-    return this.end(scan.rows, { filePath, rowColumns: scan.rowColumns, format: scan.format });
+    return this.end(this.batch.last_row ?? scan.rows, file);
+  }
+
+  /** A file batch above the partition size, with nothing that needs it whole (groups, all or nothing, key matching). */
+  private partitionable(scan: BatchFileScan): boolean {
+    const { partitionRows, group, allOrNothing, matching } = this.settings;
+    return !this.parent && !!partitionRows && scan.rows > partitionRows && !group && !allOrNothing && !matching;
+  }
+
+  /** Splits the batch into partitions and lets it go: dispatchers claim the partitions, here or on another runtime. */
+  private async partition(scan: BatchFileScan): Promise<BatchSummary> {
+    const { parent, partitions } = await partitionBatch(this.context.store, {
+      batch: this.batch,
+      owner: this.context.owner,
+      totalRows: scan.rows,
+      partitionRows: this.settings.partitionRows!,
+      rowSchema: this.settings.rowSchema,
+    });
+    this.batch = parent;
+    return { ...this.summary('PARTITIONED', null), partitions: partitions.length };
+  }
+
+  /**
+   * A partitioned batch claimed again: after a retry its partitions are parked again; when every partition was
+   * settled and the runtime finishing the batch stopped before it could (its lease ran out), it is finished here.
+   */
+  private async resumePartitioned(scan: BatchFileScan, file: BatchFileEnd): Promise<BatchSummary> {
+    if (this.batch.total_rows !== null && this.batch.checkpoint_row >= this.batch.total_rows) {
+      await this.startProcessing(scan.rows);
+      return this.finishParent(this.batch, file);
+    }
+    const partitions = await restartPartitions(this.context.store, this.batch, this.context.owner);
+    this.batch = await getBatch(this.context.store, this.batch.id);
+    return { ...this.summary('PARTITIONED', null), partitions: partitions.length };
+  }
+
+  /** A partition whose rows are all settled (or could not be read): the last one to end finishes its batch. */
+  private async endPartition(to: 'PROCESSED' | 'FAILED', file: BatchFileEnd | null, reason?: string): Promise<BatchSummary> {
+    const settled = await settlePartition(this.context.store, { partition: this.batch, owner: this.context.owner, to, reason, leaseMs: this.settings.leaseMs });
+    this.batch = settled.partition;
+    if (!settled.parentToFinish) return this.summary(to, reason ?? null);
+    return this.finishParent(settled.parentToFinish, file);
+  }
+
+  /**
+   * Every partition is settled: the batch ends as an unpartitioned one would (file moved, error file of all its
+   * failed rows), or FAILED with the reason when a partition could not read its rows (the file stays where it is).
+   */
+  private async finishParent(parent: BatchRow, file: BatchFileEnd | null): Promise<BatchSummary> {
+    this.parent = undefined;
+    const unread = (await listPartitions(this.context.store, parent.id)).find((partition) => partition.status === 'FAILED');
+    if (unread) {
+      const reason = `partition batch ${unread.id} (rows ${unread.first_row}–${unread.last_row}) could not be processed: ${unread.error ?? 'no reason given'}`;
+      this.batch = await failBatch(this.ending, parent, reason);
+      return this.summary('FAILED', reason);
+    }
+    this.batch = await finishBatch(this.ending, parent.id, file);
+    return this.summary(this.batch.status as 'PROCESSED' | 'FAILED', this.batch.error);
   }
 
   private async runPayload(): Promise<BatchSummary> {
@@ -208,11 +273,13 @@ class BatchRun {
       this.batch = await reparkBatch(this.ending, this.batch, this.stop.runtimeStopping && !this.sender.downstreamDown ? 'runtime-stopping' : 'downstream-down');
       return this.summary('ERROR_RETRY', this.batch.error);
     }
+    if (this.parent) return this.endPartition('PROCESSED', file);
     this.batch = await finishBatch(this.ending, this.batch.id, file);
     return this.summary(this.batch.status as 'PROCESSED' | 'FAILED', this.batch.error);
   }
 
   private async failed(reason: string): Promise<BatchSummary> {
+    if (this.parent) return this.endPartition('FAILED', null, reason);
     this.batch = await failUnreadBatch(this.ending, this.batch, reason);
     return this.summary('FAILED', reason);
   }
@@ -279,7 +346,8 @@ class BatchRun {
       store: this.context.store,
       owner: this.context.owner,
       leaseMs: this.settings.leaseMs,
-      earlierFailures: await errorPayloadRows(this.context.store, this.batch.id),
+      earlierFailures: await errorPayloadRows(this.context.store, (this.parent ?? this.batch).id),
+      partitionOf: this.parent,
       windowEvents: this.undoable && ((batch, window, now) => this.undoable!.windowEvents(batch, window, this.context.owner, now)),
     };
   }
@@ -306,7 +374,8 @@ class BatchRun {
     }
     this.undoable?.written();
     this.lease.renewed(now);
-    for (const failed of window.failures) this.context.onFailedRow?.(this.batch, failed);
+    // A partition's failed rows are its batch's: their error payloads are the parent's.
+    for (const failed of window.failures) this.context.onFailedRow?.(this.parent ?? this.batch, failed);
     this.report();
   }
 
@@ -340,6 +409,7 @@ class BatchRun {
       errorFile: this.batch.error_file,
       error,
       durationMs: Date.now() - this.startedAt,
+      ...(this.parent ? { partition: { of: this.parent.id, firstRow: this.batch.first_row!, lastRow: this.batch.last_row! } } : {}),
     };
   }
 }

@@ -34,6 +34,11 @@ export interface ProcessorSettings {
   windowRows: number;
   windowMs: number;
   leaseMs: number;
+  /**
+   * A file batch with more rows than this is split into partitions of this many rows (row ranges of its
+   * file), claimed and processed separately, on any runtime. Off when unset or 0.
+   */
+  partitionRows?: number;
   folders: { archive: string; failed: string };
   /** Where the answer to a row's request names the id of the record it created (Location header, or the body). */
   targetKey?: TargetKeySource;
@@ -70,8 +75,15 @@ export interface Progress {
 
 export interface BatchSummary {
   batchId: number;
-  /** ERROR_RETRY: re-parked (downstream down, or the runtime stopping); LEASE_LOST: another runtime took it over. */
-  status: 'PROCESSED' | 'FAILED' | 'ERROR_RETRY' | 'LEASE_LOST';
+  /**
+   * ERROR_RETRY: re-parked (downstream down, or the runtime stopping); LEASE_LOST: another runtime took it over;
+   * PARTITIONED: split into partitions (nothing sent by this run), which dispatchers claim as batches of their own.
+   */
+  status: 'PROCESSED' | 'FAILED' | 'ERROR_RETRY' | 'LEASE_LOST' | 'PARTITIONED';
+  /** A partition's run: the batch it is a partition of, and its rows of that batch's file. */
+  partition?: { of: number; firstRow: number; lastRow: number };
+  /** PARTITIONED: into how many partitions. */
+  partitions?: number;
   fileName: string | null;
   groupType: string;
   groupId: string | null;

@@ -7,6 +7,8 @@ export interface WindowContext {
   leaseMs: number;
   /** Rows of this batch with an error payload from an earlier run: one that succeeds now resolves it. */
   earlierFailures: ReadonlyMap<number, unknown>;
+  /** For a partition: the batch it is a partition of, whose rows (error payloads, counters, lineage) they are. */
+  partitionOf?: BatchRow;
   /** Events written with the window, in its transaction (all or nothing: what undoes the rows it applied). */
   windowEvents?: (batch: BatchRow, window: Window, now: number) => EventInput[];
 }
@@ -29,7 +31,8 @@ export async function settleWindow(context: WindowContext, batch: BatchRow, wind
     failures: window.failures,
     resolvedRows: window.rowNumbers.filter((row) => context.earlierFailures.has(row) && !failedRows.has(row)),
     // A replay's delivered rows settle their copies elsewhere in the lineage; a first run has none.
-    succeededKeys: batch.parent_batch_id === null ? undefined : window.succeededKeys,
+    succeededKeys: (context.partitionOf ?? batch).parent_batch_id === null ? undefined : window.succeededKeys,
+    partitionOf: context.partitionOf?.id,
     skipped: window.skipped,
     mappings: window.mappings,
     leaseUntil: now + context.leaseMs,

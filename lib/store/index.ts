@@ -35,3 +35,4 @@ export { fixStatistics, type FixStatistics } from './error-payloads/fix-statisti
 export * from './watermarks';
 export * from './all-or-nothing';
 export * from './key-map';
+export * from './partitions';

@@ -78,6 +78,12 @@ export interface BatchRow {
   lease_until: number | null;
   error_file: string | null;
   parent_batch_id: number | null;
+  /** A partition: the batch whose file's rows first_row..last_row it processes (migration 004); else null. */
+  partition_of: number | null;
+  first_row: number | null;
+  last_row: number | null;
+  /** A parent: how many partitions its file was split into; 0 when it is processed whole. */
+  partition_count: number;
   row_schema: string | null;
   /** How the batch file is read: `csv` or `jsonl` (by the file's extension, or as its source set it). */
   format: BatchFileFormat;
@@ -153,6 +159,12 @@ export const EVENT_ACTIONS = [
   'compensation-due',
   'compensated',
   'compensation-failed',
+  // batch, partitions: a large file split into partitions (on the parent, and `partition-created` on each
+  // partition), a retried parent's partitions parked again, the last partition settled (the parent finishes)
+  'partitioned',
+  'partition-created',
+  'partitions-restarted',
+  'partitions-settled',
   // error payload (claimed and lease-expired-reclaimed too)
   'row-failed',
   'row-failed-again',

@@ -66,6 +66,17 @@ function start(context: FlowNodeContext<ProcessorSettings>) {
     progress.flush();
     const { batchId, status, totalRows, processedRows, succeededRows, failedRows, skippedRows } = summary;
     publishBatchProgress(context.RED, { storeId: store.id, batchId, status, totalRows, processedRows, succeededRows, failedRows, skippedRows });
+    // A batch split into partitions, or one partition of it done, is no batch's end: output 1 waits for the
+    // summary of the whole batch, which the run that settles its last partition sends.
+    if (status === 'PARTITIONED') {
+      context.status('ok', 'status.partitioned', { batchId, total: (totalRows ?? 0).toLocaleString('en-US'), partitions: summary.partitions ?? 0 });
+      return;
+    }
+    if (summary.partition && !summary.error) {
+      const { of: parentId, firstRow, lastRow } = summary.partition;
+      context.status(summaryLevel(status), 'status.partitionDone', { batchId, parentId, firstRow, lastRow, status, succeeded: succeededRows, failed: failedRows });
+      return;
+    }
     if (processedRows === 0 && summary.error) {
       // Failed (or re-parked) before any row: the reason is what an admin needs to see, not "0 ok, 0 failed".
       context.status(summaryLevel(summary.status), 'status.stopped', { batchId, status, reason: summary.error });

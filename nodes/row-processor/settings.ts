@@ -26,6 +26,7 @@ export interface RowProcessorDef extends NodeDef, MatchingDef {
   errorRetryDelay: string;
   leaseTime: string;
   windowRows: string;
+  partitionRows?: string;
   delimiter: string;
   quote: string;
   encoding: string;
@@ -167,6 +168,7 @@ export function processorSettings(RED: NodeAPI, node: Node, def: RowProcessorDef
     errorRetryDelayMs: numbers.errorRetryDelay * 1000,
     leaseMs: numbers.leaseTime * 1000,
     windowRows: numbers.windowRows,
+    partitionRows: numbers.partitionRows || undefined,
     folders: { archive: resolveFolder(RED, def.archiveFolder, 'archive'), failed: resolveFolder(RED, def.failedFolder, 'failed') },
     ...allOrNothingSettings(RED, node, def),
     matching: matchingSettings(def, { method, pathTemplate }, (expression) => evaluator(RED, node, expression)),
@@ -178,6 +180,11 @@ export function processorSettings(RED: NodeAPI, node: Node, def: RowProcessorDef
   // not built yet.
   if (settings.matching && settings.group) throw new ConfigError('row-processor.errors.matchingGroups');
   if (settings.matching && settings.allOrNothing) throw new ConfigError('row-processor.errors.matchingAllOrNothing');
+  // Partitions run side by side, on several runtimes: a group could straddle two of them, all or nothing needs
+  // the whole batch in one run, and two runtimes could both create a record whose key is in two partitions.
+  if (settings.partitionRows && settings.group) throw new ConfigError('row-processor.errors.partitionsGroups');
+  if (settings.partitionRows && settings.allOrNothing) throw new ConfigError('row-processor.errors.partitionsAllOrNothing');
+  if (settings.partitionRows && settings.matching) throw new ConfigError('row-processor.errors.partitionsMatching');
   return settings;
 }
 

@@ -1,3 +1,4 @@
+import { refusePartition } from '../partitions/refuse-partition';
 import { InvalidTransitionError } from '../../errors';
 import type { BatchRow, BatchStatus } from '../tables';
 import type { Store } from '../open-store';
@@ -25,6 +26,7 @@ export async function cancelBatch(store: Store, request: CancelRequest): Promise
   const now = request.now ?? Date.now();
   try {
     return await writeTransaction(store, async (trx) => {
+      await refusePartition(store, trx, request.id, 'cancelled');
       const cancelled = await changeBatchStatus(storeInTransaction(store, trx), {
         id: request.id,
         to: 'CANCELLED',

@@ -14,7 +14,9 @@ export async function countBatches(store: Store, filter: { groupType?: string; g
     .knex(store.tables.batch)
     .select('group_type', 'status')
     .count({ count: '*' })
-    .groupBy('group_type', 'status');
+    .groupBy('group_type', 'status')
+    // A partition is a part of its batch, which is counted.
+    .whereNull('partition_of');
   if (filter.groupType !== undefined) query.where('group_type', filter.groupType);
   if (filter.groupId !== undefined) query.where('group_id', filter.groupId);
   const counts: BatchCounts = { byStatus: {}, byGroupType: {}, total: 0 };

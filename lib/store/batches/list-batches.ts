@@ -7,6 +7,8 @@ export interface BatchFilter {
   groupType?: string;
   groupId?: string;
   parentBatchId?: number;
+  /** The partitions of this batch. Without it, partitions are left out: each is a part of its batch, listed once. */
+  partitionOf?: number;
   limit?: number;
   offset?: number;
 }
@@ -29,6 +31,8 @@ export async function listBatches(store: Store, filter: BatchFilter = {}): Promi
   if (filter.groupType !== undefined) base.where('group_type', filter.groupType);
   if (filter.groupId !== undefined) base.where('group_id', filter.groupId);
   if (filter.parentBatchId !== undefined) base.where('parent_batch_id', filter.parentBatchId);
+  if (filter.partitionOf !== undefined) base.where('partition_of', filter.partitionOf);
+  else base.whereNull('partition_of');
 
   const [{ total }] = await base.clone().count({ total: '*' });
   const rows = await base.clone().select('*').orderBy('id', 'desc').limit(limit).offset(offset);

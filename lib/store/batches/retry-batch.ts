@@ -1,3 +1,4 @@
+import { refusePartition } from '../partitions/refuse-partition';
 import { InvalidRequestError, InvalidTransitionError } from '../../errors';
 import type { BatchRow, BatchStatus } from '../tables';
 import type { Store } from '../open-store';
@@ -31,6 +32,7 @@ export async function retryBatch(store: Store, request: RetryRequest): Promise<B
   const now = request.now ?? Date.now();
   try {
     return await writeTransaction(store, async (trx) => {
+      await refusePartition(store, trx, request.id, 'retried');
       const replay = await findUnsettledReplay(store, trx, request.id);
       if (replay) {
         throw new InvalidRequestError(

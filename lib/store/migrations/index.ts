@@ -3,6 +3,7 @@ import type { TableNames } from '../tables';
 import * as initial from './001-initial';
 import * as watermarks from './002-watermarks';
 import * as keyMap from './003-key-map';
+import * as partitions from './004-partitions';
 
 interface Migration {
   name: string;
@@ -11,7 +12,7 @@ interface Migration {
 }
 
 /** Every schema change, in order. Add a file and list it here; never change one that has shipped. */
-const migrations: Migration[] = [initial, watermarks, keyMap];
+const migrations: Migration[] = [initial, watermarks, keyMap, partitions];
 
 /** A knex migration source bound to one table prefix, so two prefixes can share one database. */
 export function migrationSource(tables: TableNames): Knex.MigrationSource<Migration> {

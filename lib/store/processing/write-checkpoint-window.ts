@@ -50,6 +50,11 @@ export interface CheckpointWindow {
   /** Key matching: the versions this window delivered, upserted into bsync_key_map with the counters. */
   mappings?: readonly KeyMapping[];
   leaseUntil: number;
+  /**
+   * A partition's window: the batch it is a partition of. Its counters are added to the parent too, and its
+   * failed rows, resolved rows, key mappings and lineage are the parent's (row numbers are the parent file's).
+   */
+  partitionOf?: number | null;
   /** More events to record with the window (all or nothing: the rows it applied, a failure that undoes them). */
   events?: readonly EventInput[];
   now?: number;
@@ -78,6 +83,19 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
     if (Number(updated) === 0) {
       const current = await trx(store.tables.batch).where('id', window.batchId).first('lease_owner');
       throw new LeaseLostError(window.batchId, window.owner, current?.lease_owner ?? null);
+    }
+    if (window.partitionOf) {
+      await trx(store.tables.batch)
+        .where('id', window.partitionOf)
+        .update({
+          processed_rows: trx.raw('?? + ?', ['processed_rows', window.processed]),
+          succeeded_rows: trx.raw('?? + ?', ['succeeded_rows', window.succeeded]),
+          failed_rows: trx.raw('?? + ?', ['failed_rows', window.failed]),
+          ...(window.skipped ? { skipped_rows: trx.raw('?? + ?', ['skipped_rows', window.skipped]) } : {}),
+          updated_at: now,
+        });
+      // From here on the rows are the parent's: their error payloads, key mappings and lineage.
+      window = { ...window, batchId: window.partitionOf };
     }
     if (window.mappings?.length) await writeKeyMappings(store, trx, window.groupType, window.mappings, now);
     const events: EventInput[] = [...(window.events ?? [])];
