@@ -1,7 +1,7 @@
 import { raggedOriginalReason } from '../csv/row-original';
 import { describeError } from '../errors';
 import type { ErrorKind } from '../store';
-import { fillPathTemplate } from './path-template';
+import { fillPathTemplate, fillPathTemplateOver } from './path-template';
 import type { ProcessorSettings } from './processor-settings';
 
 export type PreparedRow =
@@ -43,8 +43,9 @@ export async function prepareRow(record: Record<string, unknown>, settings: Proc
     // The path says which record a request addresses: a column is put in as the text read from the file,
     // never as a converted value (a schema or mapping cannot turn employee 007 into 7). The mapped body's
     // fields fill in only the names the row has no column for.
-    const fields = body && typeof body === 'object' && !Array.isArray(body) ? { ...(body as Record<string, unknown>), ...record } : record;
-    return { ok: true, path: fillPathTemplate(settings.request.pathTemplate, fields), body: text, value: body };
+    const { pathTemplate } = settings.request;
+    const path = body && typeof body === 'object' && !Array.isArray(body) ? fillPathTemplateOver(pathTemplate, record, body as Record<string, unknown>) : fillPathTemplate(pathTemplate, record);
+    return { ok: true, path, body: text, value: body };
   } catch (error) {
     return { ok: false, errorKind: 'mapping', error: describeError(error), errorDetail: null, body: text };
   }
