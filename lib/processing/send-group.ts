@@ -35,7 +35,8 @@ export async function sendGroup(sender: RowSender, group: Group<RowWork>, settin
   const { members } = group;
   if (members.length === 0) return results;
   const first = members[0];
-  const original = groupOriginal(members.map((row) => ({ rowNumber: row.rowNumber, idempotencyKey: row.key, original: row.original })));
+  // Kept only by a group that fails: written then, not for every group sent.
+  const original = (): string => groupOriginal(members.map((row) => ({ rowNumber: row.rowNumber, idempotencyKey: row.key, original: row.original })));
   const failGroup = (failure: FailedRow, transient: boolean): GroupResults => [
     ...results,
     [first.rowNumber, { ok: false, transient, failure: { ...failure, rowCount: members.length } }],
@@ -47,15 +48,15 @@ export async function sendGroup(sender: RowSender, group: Group<RowWork>, settin
     try {
       body = await settings.map(body as Record<string, unknown>);
     } catch (error) {
-      return failGroup(failedRow(first.rowNumber, null, original, first.key, 'mapping', `mapping failed for the group of ${members.length} rows: ${describeError(error)}`), false);
+      return failGroup(failedRow(first.rowNumber, null, original(), first.key, 'mapping', `mapping failed for the group of ${members.length} rows: ${describeError(error)}`), false);
     }
-    if (body === undefined) return failGroup(failedRow(first.rowNumber, null, original, first.key, 'mapping', 'mapping gave no result for this group'), false);
+    if (body === undefined) return failGroup(failedRow(first.rowNumber, null, original(), first.key, 'mapping', 'mapping gave no result for this group'), false);
   }
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const outcome = await sender.send(first.request!.path, text, first.key, 'application/json');
   if (!outcome) return undefined;
   if (outcome.kind !== 'success') {
-    const result = resultOf(first.rowNumber, outcome, text, original, first.key);
+    const result = resultOf(first.rowNumber, outcome, text, original(), first.key);
     return failGroup((result as { failure: FailedRow }).failure, outcome.kind === 'transient');
   }
   const succeeded = (row: RowWork): [number, RowResult] => [row.rowNumber, { ok: true, key: row.key }];
@@ -65,14 +66,14 @@ export async function sendGroup(sender: RowSender, group: Group<RowWork>, settin
   try {
     named = await settings.group.itemResults(parseAnswer(outcome.body));
   } catch (error) {
-    return failGroup(answered(first, text, original, outcome.status, `the item-results expression failed on the answer: ${describeError(error)}`), false);
+    return failGroup(answered(first, text, original(), outcome.status, `the item-results expression failed on the answer: ${describeError(error)}`), false);
   }
   const items = readItemResults(named, members.length);
-  if (!items.ok) return failGroup(answered(first, text, original, outcome.status, items.error), false);
+  if (!items.ok) return failGroup(answered(first, text, original(), outcome.status, items.error), false);
   if (items.failed.length === 0) return [...results, ...members.map(succeeded)];
   if (!Array.isArray(body) || body.length !== members.length) {
     const shape = Array.isArray(body) ? `a list of ${body.length}` : 'not a list';
-    return failGroup(answered(first, text, original, outcome.status, `the answer names failed items, but the body sent was ${shape} for ${members.length} rows: positions cannot name rows`), false);
+    return failGroup(answered(first, text, original(), outcome.status, `the answer names failed items, but the body sent was ${shape} for ${members.length} rows: positions cannot name rows`), false);
   }
   const failedAt = new Map(items.failed.map((item) => [item.index, item.error]));
   return [
