@@ -2,6 +2,7 @@ import { describeError } from '../errors';
 import { groupOriginal, readItemResults, type Group, type GroupSettings } from '../grouping';
 import type { FailedRow } from '../store';
 import type { RowResult } from './checkpoint-tracker';
+import type { RowPreparation } from './prepare-row';
 import type { ProcessorSettings } from './processor-settings';
 import { resultOf, type RowSender } from './row-sender';
 import { failedRow, type RowWork } from './row-work';
@@ -15,9 +16,12 @@ export type GroupResults = Array<[rowNumber: number, result: RowResult]>;
  * ahead by the group, not by the row: a group waits for all its rows, and a read-ahead of a few rows would
  * assemble it in many small steps of the event loop.
  */
-export function groupRowSettings(settings: ProcessorSettings): ProcessorSettings {
+export function groupRowSettings(settings: ProcessorSettings): ProcessorSettings & RowPreparation {
   if (!settings.group) return settings;
-  return { ...settings, map: undefined, concurrency: Math.min(settings.concurrency * settings.group.maxRows, MAX_ROWS_READ_AHEAD) };
+  const rows = { ...settings, map: undefined, concurrency: Math.min(settings.concurrency * settings.group.maxRows, MAX_ROWS_READ_AHEAD) };
+  // A grouped row's own body text is never sent (the group's list is written whole): not written per row. Key
+  // matching and all or nothing send rows one by one; they are refused with groups, and keep the text if set.
+  return settings.matching || settings.allOrNothing ? rows : { ...rows, ownBodySent: false };
 }
 
 /** Rows prepared ahead at most, whatever the group size: bounds the memory a run holds. */
