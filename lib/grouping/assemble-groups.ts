@@ -1,4 +1,4 @@
-import { groupKeyOf } from './group-key';
+import { sameParent } from './group-key';
 
 /** Consecutive rows of one parent, to be sent in one call, and the rows between them that fail before sending. */
 export interface Group<T> {
@@ -23,7 +23,8 @@ export interface RowSource<T> {
  * after a full one. `recordOf` gives a row's values as read, or undefined for a row that cannot be sent.
  */
 export class GroupAssembler<T> {
-  private pending?: { key: string; group: Group<T> };
+  /** The group being filled, and the values as read of its first row (its parent). */
+  private pending?: { record: Readonly<Record<string, unknown>>; group: Group<T> };
   private ended = false;
 
   constructor(
@@ -48,10 +49,9 @@ export class GroupAssembler<T> {
         this.pending.group.unsendable.push(row);
         continue;
       }
-      const key = groupKeyOf(record, this.columns);
-      const done = this.pending && this.pending.key !== key ? this.take() : undefined;
+      const done = this.pending && !sameParent(this.pending.record, record, this.columns) ? this.take() : undefined;
       if (this.pending) this.pending.group.members.push(row);
-      else this.pending = { key, group: { members: [row], unsendable: [] } };
+      else this.pending = { record, group: { members: [row], unsendable: [] } };
       // A full group goes at once: waiting for the next row would hold its call back for nothing.
       if (done) return done;
       if (this.pending.group.members.length >= this.maxRows) return this.take();

@@ -1,7 +1,7 @@
 import { raggedOriginalReason } from '../csv/row-original';
 import { describeError } from '../errors';
 import type { ErrorKind } from '../store';
-import { fillPathTemplate } from './path-template';
+import { fillPathTemplate, fillPathTemplateOver } from './path-template';
 import type { ProcessorSettings } from './processor-settings';
 
 export type PreparedRow =
@@ -14,8 +14,17 @@ function mappingError(error: unknown): string {
   return typeof message === 'string' ? message : describeError(error);
 }
 
+/** How a row is prepared beyond the processor's settings. */
+export interface RowPreparation {
+  /**
+   * False for a row sent as an item of its group: the group's list is written as a whole, so the row's own body
+   * text would never be used, and `body` of a prepared row is '' (a row that fails still keeps its text).
+   */
+  ownBodySent?: false;
+}
+
 /** Validates a row against the schema, maps it to a request body and fills the path: everything before sending. */
-export async function prepareRow(record: Record<string, unknown>, settings: ProcessorSettings): Promise<PreparedRow> {
+export async function prepareRow(record: Record<string, unknown>, settings: ProcessorSettings & RowPreparation): Promise<PreparedRow> {
   // A ragged row's stored original (resent as it is, not corrected) has no column-keyed form to send.
   const ragged = raggedOriginalReason(record);
   if (ragged) return { ok: false, errorKind: 'validation', error: ragged, errorDetail: null, body: null };
@@ -38,14 +47,15 @@ export async function prepareRow(record: Record<string, unknown>, settings: Proc
       return { ok: false, errorKind: 'mapping', error: 'mapping gave no result for this row', errorDetail: null, body: null };
     }
   }
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const text = settings.ownBodySent === false ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   try {
     // The path says which record a request addresses: a column is put in as the text read from the file,
     // never as a converted value (a schema or mapping cannot turn employee 007 into 7). The mapped body's
     // fields fill in only the names the row has no column for.
-    const fields = body && typeof body === 'object' && !Array.isArray(body) ? { ...(body as Record<string, unknown>), ...record } : record;
-    return { ok: true, path: fillPathTemplate(settings.request.pathTemplate, fields), body: text, value: body };
+    const { pathTemplate } = settings.request;
+    const path = body && typeof body === 'object' && !Array.isArray(body) ? fillPathTemplateOver(pathTemplate, record, body as Record<string, unknown>) : fillPathTemplate(pathTemplate, record);
+    return { ok: true, path, body: text ?? '', value: body };
   } catch (error) {
-    return { ok: false, errorKind: 'mapping', error: describeError(error), errorDetail: null, body: text };
+    return { ok: false, errorKind: 'mapping', error: describeError(error), errorDetail: null, body: text ?? (typeof body === 'string' ? body : JSON.stringify(body)) };
   }
 }

@@ -2,6 +2,7 @@ import { describeError } from '../errors';
 import { groupOriginal, readItemResults, type Group, type GroupSettings } from '../grouping';
 import type { FailedRow } from '../store';
 import type { RowResult } from './checkpoint-tracker';
+import type { RowPreparation } from './prepare-row';
 import type { ProcessorSettings } from './processor-settings';
 import { resultOf, type RowSender } from './row-sender';
 import { failedRow, type RowWork } from './row-work';
@@ -15,9 +16,12 @@ export type GroupResults = Array<[rowNumber: number, result: RowResult]>;
  * ahead by the group, not by the row: a group waits for all its rows, and a read-ahead of a few rows would
  * assemble it in many small steps of the event loop.
  */
-export function groupRowSettings(settings: ProcessorSettings): ProcessorSettings {
+export function groupRowSettings(settings: ProcessorSettings): ProcessorSettings & RowPreparation {
   if (!settings.group) return settings;
-  return { ...settings, map: undefined, concurrency: Math.min(settings.concurrency * settings.group.maxRows, MAX_ROWS_READ_AHEAD) };
+  const rows = { ...settings, map: undefined, concurrency: Math.min(settings.concurrency * settings.group.maxRows, MAX_ROWS_READ_AHEAD) };
+  // A grouped row's own body text is never sent (the group's list is written whole): not written per row. Key
+  // matching and all or nothing send rows one by one; they are refused with groups, and keep the text if set.
+  return settings.matching || settings.allOrNothing ? rows : { ...rows, ownBodySent: false };
 }
 
 /** Rows prepared ahead at most, whatever the group size: bounds the memory a run holds. */
@@ -35,7 +39,8 @@ export async function sendGroup(sender: RowSender, group: Group<RowWork>, settin
   const { members } = group;
   if (members.length === 0) return results;
   const first = members[0];
-  const original = groupOriginal(members.map((row) => ({ rowNumber: row.rowNumber, idempotencyKey: row.key, original: row.original })));
+  // Kept only by a group that fails: written then, not for every group sent.
+  const original = (): string => groupOriginal(members.map((row) => ({ rowNumber: row.rowNumber, idempotencyKey: row.key, original: row.original })));
   const failGroup = (failure: FailedRow, transient: boolean): GroupResults => [
     ...results,
     [first.rowNumber, { ok: false, transient, failure: { ...failure, rowCount: members.length } }],
@@ -47,15 +52,15 @@ export async function sendGroup(sender: RowSender, group: Group<RowWork>, settin
     try {
       body = await settings.map(body as Record<string, unknown>);
     } catch (error) {
-      return failGroup(failedRow(first.rowNumber, null, original, first.key, 'mapping', `mapping failed for the group of ${members.length} rows: ${describeError(error)}`), false);
+      return failGroup(failedRow(first.rowNumber, null, original(), first.key, 'mapping', `mapping failed for the group of ${members.length} rows: ${describeError(error)}`), false);
     }
-    if (body === undefined) return failGroup(failedRow(first.rowNumber, null, original, first.key, 'mapping', 'mapping gave no result for this group'), false);
+    if (body === undefined) return failGroup(failedRow(first.rowNumber, null, original(), first.key, 'mapping', 'mapping gave no result for this group'), false);
   }
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const outcome = await sender.send(first.request!.path, text, first.key, 'application/json');
   if (!outcome) return undefined;
   if (outcome.kind !== 'success') {
-    const result = resultOf(first.rowNumber, outcome, text, original, first.key);
+    const result = resultOf(first.rowNumber, outcome, text, original(), first.key);
     return failGroup((result as { failure: FailedRow }).failure, outcome.kind === 'transient');
   }
   const succeeded = (row: RowWork): [number, RowResult] => [row.rowNumber, { ok: true, key: row.key }];
@@ -65,14 +70,14 @@ export async function sendGroup(sender: RowSender, group: Group<RowWork>, settin
   try {
     named = await settings.group.itemResults(parseAnswer(outcome.body));
   } catch (error) {
-    return failGroup(answered(first, text, original, outcome.status, `the item-results expression failed on the answer: ${describeError(error)}`), false);
+    return failGroup(answered(first, text, original(), outcome.status, `the item-results expression failed on the answer: ${describeError(error)}`), false);
   }
   const items = readItemResults(named, members.length);
-  if (!items.ok) return failGroup(answered(first, text, original, outcome.status, items.error), false);
+  if (!items.ok) return failGroup(answered(first, text, original(), outcome.status, items.error), false);
   if (items.failed.length === 0) return [...results, ...members.map(succeeded)];
   if (!Array.isArray(body) || body.length !== members.length) {
     const shape = Array.isArray(body) ? `a list of ${body.length}` : 'not a list';
-    return failGroup(answered(first, text, original, outcome.status, `the answer names failed items, but the body sent was ${shape} for ${members.length} rows: positions cannot name rows`), false);
+    return failGroup(answered(first, text, original(), outcome.status, `the answer names failed items, but the body sent was ${shape} for ${members.length} rows: positions cannot name rows`), false);
   }
   const failedAt = new Map(items.failed.map((item) => [item.index, item.error]));
   return [

@@ -17,7 +17,11 @@ export function inexactNumbers(original: unknown, coerced: unknown, path = ''): 
   if (!original || !coerced || typeof original !== 'object' || typeof coerced !== 'object') return [];
   const errors: ErrorObject[] = [];
   for (const key of Object.keys(original)) {
-    errors.push(...inexactNumbers((original as Record<string, unknown>)[key], (coerced as Record<string, unknown>)[key], `${path}/${escapePointer(key)}`));
+    const before = (original as Record<string, unknown>)[key];
+    const after = (coerced as Record<string, unknown>)[key];
+    // Most cells stay text: their pointer is written only for a cell that became a number or holds more cells.
+    if (typeof before === 'string' ? typeof after !== 'number' : !before || typeof before !== 'object') continue;
+    errors.push(...inexactNumbers(before, after, `${path}/${escapePointer(key)}`));
   }
   return errors;
 }

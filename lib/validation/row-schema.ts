@@ -83,7 +83,7 @@ function buildValidator(schema: object, coerceTypes: boolean): RowValidator {
   return {
     warnings,
     validate(record) {
-      const copy = structuredClone(record);
+      const copy = copyOf(record);
       const valid = check(copy);
       const inexact = inexactNumbers(record, copy);
       if (valid && inexact.length === 0) return { ok: true, value: copy };
@@ -94,6 +94,23 @@ function buildValidator(schema: object, coerceTypes: boolean): RowValidator {
       return { ok: false, errors, detail };
     },
   };
+}
+
+/**
+ * A copy ajv may change (coercion, defaults). A row of plain values (every CSV row) is copied flat, the same
+ * own keys in the same order with the same values as structuredClone gives, at a fraction of its cost; a row
+ * holding lists or objects (JSON Lines) is cloned deep.
+ */
+function copyOf(record: Record<string, unknown>): Record<string, unknown> {
+  const prototype: unknown = Object.getPrototypeOf(record);
+  if ((prototype !== Object.prototype && prototype !== null) || Object.getOwnPropertySymbols(record).length > 0) return structuredClone(record);
+  for (const key in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, key)) return structuredClone(record);
+    const value = record[key];
+    // Lists and objects are cloned deep; a function or symbol makes structuredClone throw, as it always did.
+    if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol')) return structuredClone(record);
+  }
+  return { ...record };
 }
 
 function describeExactNumberError(error: ErrorObject): string {

@@ -302,3 +302,31 @@ async function waitFor(condition: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('readCsvRows: start lines over many read chunks', () => {
+  it('gives each row the physical line it starts on, with blank lines and quoted line breaks across chunk boundaries', async () => {
+    const lines = [HEADER];
+    const expected: Array<[number, number]> = [];
+    let nextLine = 2;
+    for (let row = 1; row <= 3000; row += 1) {
+      if (row % 97 === 0) {
+        lines.push('');
+        nextLine += 1;
+      }
+      expected.push([row, nextLine]);
+      if (row % 89 === 0) {
+        lines.push(`${row},"two\nlines",b,c,d`);
+        nextLine += 2;
+      } else {
+        lines.push(`${row},DE${String(row).padStart(20, '0')},b,c,d`);
+        nextLine += 1;
+      }
+    }
+    const rows = await readAll(file('lines.csv', `${lines.join('\n')}\n`));
+    assert.deepEqual(
+      rows.map((row) => [row.rowNumber, row.line]),
+      expected,
+    );
+    assert.equal(rows[88].record.iban, 'two\nlines');
+  });
+});

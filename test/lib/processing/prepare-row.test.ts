@@ -68,4 +68,16 @@ describe('prepareRow: the path addresses the record the file names', () => {
     assert.throws(() => fillPathTemplate('/x/{constructor}', {}), /the row has no value for \{constructor\}/);
     assert.equal(fillPathTemplate('/x/{id}', { id: ' 42 ' }), '/x/%2042%20', 'text goes in byte for byte, only encoded');
   });
+
+  it('a row prepared for its group (its own body never sent) has no body text, the same value and path; one that fails keeps its text', async () => {
+    const record = { employeeNumber: '0042', iban: 'NL91' };
+    const validator = compileRowSchema({ type: 'object', properties: { iban: { type: 'string', default: 'x' }, country: { type: 'string', default: 'NL' } } });
+    const alone = await prepareRow(record, settings({ validator }));
+    const grouped = await prepareRow(record, { ...settings({ validator }), ownBodySent: false });
+    assert.deepEqual(grouped, { ...alone, body: '' });
+    assert.ok(alone.ok && alone.body === '{"employeeNumber":"0042","iban":"NL91","country":"NL"}');
+
+    const pathless = { ...settings({ validator }), request: { method: 'PUT' as const, pathTemplate: '/x/{missing}' } };
+    assert.deepEqual(await prepareRow(record, { ...pathless, ownBodySent: false }), await prepareRow(record, pathless));
+  });
 });
