@@ -45,6 +45,9 @@ export interface PipelineFlowOptions {
   pullNextBatch?: boolean;
   /** false: parking does not trigger the dispatcher (the bench starts it). Default true. */
   dispatchOnPark?: boolean;
+  /** The grouped and upsert variants: their group type, and their row-processor fields over the reference ones. */
+  groupType?: string;
+  rowProcessor?: Record<string, string>;
 }
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
@@ -101,11 +104,11 @@ export function pipelineFlow(options: PipelineFlowOptions): Flow {
         pattern: '*.csv',
         pollInterval: String(options.pollSeconds),
         stableTime: String(options.stableSeconds),
-        groupType: GROUP_TYPE,
+        groupType: options.groupType ?? GROUP_TYPE,
         allowDuplicates: false,
         wires: [['bench-parking']],
       },
-      { id: 'bench-parking', type: 'parking-lot', z, store: STORE_NODE, groupType: GROUP_TYPE, groupId: '', groupPattern: '', parkingMinutes: '0', priority: '0', wires: [options.dispatchOnPark === false ? [] : ['bench-dispatcher']] },
+      { id: 'bench-parking', type: 'parking-lot', z, store: STORE_NODE, groupType: options.groupType ?? GROUP_TYPE, groupId: '', groupPattern: '', parkingMinutes: '0', priority: '0', wires: [options.dispatchOnPark === false ? [] : ['bench-dispatcher']] },
       {
         // Parked batches are dispatched at once (an input message means "run now"); the cron is the default.
         id: 'bench-dispatcher',
@@ -115,7 +118,7 @@ export function pipelineFlow(options: PipelineFlowOptions): Flow {
         mode: 'batches',
         cron: options.cron ?? '*/10 * * * * *',
         timezone: '',
-        groupType: GROUP_TYPE,
+        groupType: options.groupType ?? GROUP_TYPE,
         groupId: '',
         fetchSize: String(options.fetchSize ?? 10),
         maxInFlight: String(options.maxInFlight ?? 5),
@@ -148,9 +151,64 @@ export function pipelineFlow(options: PipelineFlowOptions): Flow {
         encoding: 'utf8',
         archiveFolder: 'archive',
         failedFolder: 'failed',
+        ...options.rowProcessor,
         wires: [options.pullNextBatch ? ['bench-dispatcher'] : [], []],
       },
     ],
+  };
+}
+
+/**
+ * The grouped variant: contacts sent by their account, one call per group of `groupSize` (group columns and
+ * rows per call set on the row-processor, as a user would), the mapping over each group's list.
+ */
+export const GROUPED_GROUP_TYPE = 'account-contacts';
+export const CONTACT_SCHEMA = JSON.stringify({
+  type: 'object',
+  required: ['contactId', 'accountId', 'email'],
+  properties: { contactId: { type: 'string' }, accountId: { type: 'string' }, name: { type: 'string' }, email: { type: 'string', pattern: '@' } },
+});
+// The brackets keep a group of one row a list (JSONata would give the single object).
+export const CONTACT_GROUP_MAPPING = '[$.{"id": contactId, "name": name, "email": email}]';
+
+export function groupedProcessor(groupSize: number): Record<string, string> {
+  return {
+    pathTemplate: '/accounts/{accountId}/contacts',
+    schema: CONTACT_SCHEMA,
+    mapping: CONTACT_GROUP_MAPPING,
+    successExpression: '',
+    groupColumns: 'accountId',
+    groupMaxRows: String(groupSize),
+    itemResults: '',
+  };
+}
+
+/**
+ * The upsert variant: customers matched by `customerNo` (key matching on the row-processor): an unknown one is
+ * created (POST /customers, the id read from the answer's `id`), a known changed one updated (PUT
+ * /customers/{targetKey}), a known unchanged one skipped.
+ */
+export const UPSERT_GROUP_TYPE = 'customers';
+export const CUSTOMER_SCHEMA = JSON.stringify({
+  type: 'object',
+  required: ['customerNo', 'name', 'city'],
+  properties: { customerNo: { type: 'string', pattern: '^C-[0-9]+$' }, name: { type: 'string', minLength: 1 }, city: { type: 'string' } },
+});
+
+export function upsertProcessor(): Record<string, string> {
+  return {
+    pathTemplate: '/customers',
+    schema: CUSTOMER_SCHEMA,
+    mapping: '',
+    successExpression: '',
+    keyColumns: 'customerNo',
+    createMethod: 'POST',
+    createPath: '/customers',
+    updateMethod: 'PUT',
+    updatePath: '/customers/{targetKey}',
+    targetKeyFrom: 'body',
+    targetKeyExpression: 'id',
+    updateNotFound: 'report',
   };
 }
 

@@ -23,7 +23,18 @@ export interface RuntimesOptions {
   slowLatencyMs: number;
 }
 
-export const ALL_VARIANTS = ['baseline', 'pipeline-sqlite', 'pipeline-mariadb', 'core-flow', 'pipeline-sqlite-jsonata', 'pipeline-mariadb-jsonata'] as const;
+export const ALL_VARIANTS = [
+  'baseline',
+  'pipeline-sqlite',
+  'pipeline-mariadb',
+  'core-flow',
+  'pipeline-sqlite-jsonata',
+  'pipeline-mariadb-jsonata',
+  'grouped-sqlite',
+  'grouped-mariadb',
+  'upsert-sqlite',
+  'upsert-mariadb',
+] as const;
 export type Variant = (typeof ALL_VARIANTS)[number];
 
 export interface BenchOptions {
@@ -43,6 +54,10 @@ export interface BenchOptions {
   stableSeconds: number;
   /** Baseline runs: one first, and with 2 one more last; the ratios use their mean (the machine drifts). */
   baselineRuns: number;
+  /** The grouped variants: rows per call (the row-processor's "rows per call"), also the rows per account in the file. */
+  groupSize: number;
+  /** The upsert variants: the share of customers changed in the second run. */
+  changedShare: number;
   /** Set by --runtimes: the several-runtimes bench runs instead of the variants. */
   several?: RuntimesOptions;
 }
@@ -53,7 +68,10 @@ export const USAGE = `npm run bench -- [options]
   --latency MS           the stub API's answer latency in ms (default 2)
   --database D           sqlite | mariadb | both (default both when mariadbd is installed, else sqlite)
   --variants LIST        comma-separated: baseline, pipeline (per --database), core-flow, jsonata (the pipeline
-                         with a JSONata mapping and success check, per --database), or exact names:
+                         with a JSONata mapping and success check, per --database), grouped (contacts sent
+                         by account, --group-size rows per call, per --database), upsert (key matching: the
+                         customers created, then a second run with --changed of them changed, per
+                         --database), or exact names:
                          ${ALL_VARIANTS.join(', ')}
                          (default baseline,pipeline,core-flow)
   --out DIR              where the JSON result is written (default bench/results)
@@ -61,6 +79,8 @@ export const USAGE = `npm run bench -- [options]
                          as bench-<time>-<variant>.cpuprofile.json (node dist/bench/profile-summary.js FILE)
   --keep                 keep the temp dir (CSV, Node-RED user dirs, runtime logs)
   --poll S               file-persister poll interval and stable time, seconds (default 0.1)
+  --group-size N         grouped: rows per call and per account (default 100)
+  --changed F            upsert: share of the customers changed in the second run, 0 to 1 (default 0.1)
   --baseline-runs N      1 or 2: the baseline runs first and, with 2, once more at the end; ratios use
                          the mean (default 2 up to 200,000 rows, else 1)
 several runtimes (bench/runtimes.ts; instead of the variants):
@@ -90,6 +110,8 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     pollSeconds: 0.1,
     stableSeconds: 0.1,
     baselineRuns: 0,
+    groupSize: 100,
+    changedShare: 0.1,
   };
   let variantList = 'baseline,pipeline,core-flow';
   const several: RuntimesOptions = { runtimes: 0, batches: 8, batchRows: 20_000, databases: [], settings: [...RUNTIMES_SETTINGS], fetchSize: 2, maxInFlight: 4, slowLatencyMs: 50 };
@@ -141,6 +163,13 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
       case '--poll':
         options.pollSeconds = number(0.01);
         options.stableSeconds = options.pollSeconds;
+        break;
+      case '--group-size':
+        options.groupSize = Math.floor(number(1));
+        break;
+      case '--changed':
+        options.changedShare = number(0);
+        if (options.changedShare > 1) throw new Error(`--changed is a share of the rows, 0 to 1, not ${options.changedShare}`);
         break;
       case '--baseline-runs':
         options.baselineRuns = Math.min(2, Math.floor(number(1)));
@@ -195,6 +224,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
   for (const name of variantList.split(',').map((part) => part.trim()).filter(Boolean)) {
     if (name === 'pipeline') for (const db of options.databases) variants.add(`pipeline-${db}`);
     else if (name === 'jsonata') for (const db of options.databases) variants.add(`pipeline-${db}-jsonata`);
+    else if (name === 'grouped' || name === 'upsert') for (const db of options.databases) variants.add(`${name}-${db}`);
     else if ((ALL_VARIANTS as readonly string[]).includes(name)) variants.add(name as Variant);
     else throw new Error(`unknown variant "${name}"\n${USAGE}`);
   }

@@ -8,13 +8,26 @@ import mysql from 'mysql2/promise';
 import { startMariaDb, type MariaDbServer } from '../test/support/mariadb-server';
 import type { BaselineJob, BaselineResult } from './baseline';
 import { BenchChild } from './child';
-import { CORE_FILE_NODE, CORE_HTTP_NODE, coreFlow, pipelineFlow, STORE_NODE, type Flow, type StoreSettings } from './flows';
+import {
+  CORE_FILE_NODE,
+  CORE_HTTP_NODE,
+  coreFlow,
+  groupedProcessor,
+  GROUPED_GROUP_TYPE,
+  pipelineFlow,
+  STORE_NODE,
+  UPSERT_GROUP_TYPE,
+  upsertProcessor,
+  type Flow,
+  type PipelineFlowOptions,
+  type StoreSettings,
+} from './flows';
 import { parseOptions, type BenchOptions, type Database as DatabaseKind, type Variant } from './options';
 import { cpuSecondsOf, megabytes, memoryOf, MemorySampler } from './proc';
 import type { RuntimeJob } from './runtime';
 import { runSeveralRuntimes } from './runtimes';
-import { writeCsv } from './reference-rows';
-import type { StubStats } from './stub-server';
+import { writeContactsCsv, writeCsv, writeCustomersCsv } from './reference-rows';
+import type { StubMode, StubStats } from './stub-server';
 import { writeUserDir } from './user-dir';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -22,6 +35,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_DIR = path.resolve(process.env.BENCH_PACKAGE_DIR || ROOT);
 const PACKAGE_NAME = (JSON.parse(fs.readFileSync(path.join(PACKAGE_DIR, 'package.json'), 'utf8')) as { name: string }).name;
 const FILE_NAME = 'employee-bank-connections.csv';
+const CONTACTS_FILE_NAME = 'account-contacts.csv';
 
 export interface VariantResult {
   variant: Variant;
@@ -54,6 +68,18 @@ export interface VariantResult {
   heapPeakMB?: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; idleHeapUsed: number; idleHeapTotal: number };
   /** CPU seconds over the timed part: the variant's process, the stub API, the MariaDB server. */
   cpu?: { process?: number; stub?: number; mariadb?: number };
+  /** Runtime variants: the load average (1, 5, 15 min) when the batch settled: the machine is shared. */
+  loadAverage?: number[];
+  /** Key matching: rows not sent because they were delivered unchanged before. */
+  skippedRows?: number;
+  /** Grouped: rows per call. */
+  groupSize?: number;
+  /** Upsert: which of its two runs (first: all created; second: `changedRows` changed, the others unchanged). */
+  upsertRun?: 'first' | 'second';
+  changedRows?: number;
+  /** Upsert, second run: the runtime's CPU per row of the first run (all sent), and an estimate per skipped row, µs. */
+  cpuPerSentRowUs?: number;
+  cpuPerSkippedRowUs?: number;
 }
 
 interface Context {
@@ -79,8 +105,14 @@ async function stubStats(origin: string): Promise<StubStats> {
   return (await response.json()) as StubStats;
 }
 
-async function resetStub(origin: string): Promise<void> {
-  await fetch(`${origin}/reset`, { method: 'POST' });
+/** Zeroes the stub's counters; with a mode, also sets what it answers and forgets the ids it gave. */
+async function resetStub(origin: string, mode?: StubMode): Promise<void> {
+  const response = await fetch(`${origin}/reset${mode ? `?mode=${mode}` : ''}`, { method: 'POST' });
+  if (!response.ok) throw new Error(`the stub refused the reset: ${response.status} ${await response.text()}`);
+}
+
+function stubModeOf(variant: Variant): StubMode {
+  return variant.startsWith('grouped') ? 'grouped' : variant.startsWith('upsert') ? 'upsert' : 'plain';
 }
 
 function exactlyOnce(server: StubStats, rows: number): boolean {
@@ -197,6 +229,7 @@ interface BatchState {
   processed_rows: number;
   succeeded_rows: number;
   failed_rows: number;
+  skipped_rows: number;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -204,7 +237,7 @@ interface BatchState {
 }
 
 const LATEST_BATCH =
-  'select id, status, total_rows, processed_rows, succeeded_rows, failed_rows, created_at, started_at, finished_at, error from bsync_batch order by id desc limit 1';
+  'select id, status, total_rows, processed_rows, succeeded_rows, failed_rows, skipped_rows, created_at, started_at, finished_at, error from bsync_batch order by id desc limit 1';
 
 /** Reads the batch table from outside the runtime: the benchmark polls it for the batch's end. */
 interface BatchWatcher {
@@ -237,6 +270,7 @@ async function watchBatches(store: StoreSettings): Promise<BatchWatcher> {
         processed_rows: Number(row.processed_rows),
         succeeded_rows: Number(row.succeeded_rows),
         failed_rows: Number(row.failed_rows),
+        skipped_rows: Number(row.skipped_rows ?? 0),
         total_rows: numeric(row.total_rows),
         created_at: Number(row.created_at),
         started_at: numeric(row.started_at),
@@ -264,7 +298,95 @@ async function storeFor(ctx: Context, database: DatabaseKind, dataDir: string, n
 
 const SETTLED = new Set(['PROCESSED', 'FAILED', 'CANCELLED', 'ERROR_RETRY']);
 
-async function runPipeline(ctx: Context, variant: Variant, database: DatabaseKind, jsonata: boolean): Promise<VariantResult> {
+/** What one batch cost in a runtime: from its file landing in the inbound folder to the batch settled. */
+interface BatchMeasure {
+  batch: BatchState;
+  landedAt: number;
+  durationMs: number;
+  peak: number;
+  statements: number;
+  byKind: Record<string, number>;
+  heapPeak: HeapFigures;
+  idleHeap: HeapFigures;
+  cpu: { process?: number; stub?: number; mariadb?: number };
+}
+
+/**
+ * Lands a file in the runtime's inbound folder (written beside it and renamed in: it lands whole, at one
+ * moment) and waits for a batch newer than `afterBatchId` to settle, polling the store from outside.
+ */
+async function measureBatch(ctx: Context, runtime: Runtime, watcher: BatchWatcher, source: string, fileName: string, afterBatchId: number): Promise<BatchMeasure> {
+  const staging = path.join(runtime.dir, 'staging');
+  fs.mkdirSync(staging, { recursive: true });
+  fs.copyFileSync(source, path.join(staging, fileName));
+  const idleHeap = (await runtime.child.ask({ type: 'reset' }, 'reset')).heap as HeapFigures;
+  const sampler = new MemorySampler(runtime.child.pid);
+  const cpu = cpuMeter(ctx, runtime.child.pid);
+  const landedAt = Date.now();
+  fs.renameSync(path.join(staging, fileName), path.join(runtime.dataDir, 'inbound', fileName));
+
+  const deadline = Date.now() + timeoutFor(ctx.options);
+  let batch: BatchState | undefined;
+  for (;;) {
+    batch = await watcher.latest();
+    if (batch && batch.id > afterBatchId && SETTLED.has(batch.status)) break;
+    if (Date.now() > deadline) {
+      sampler.stop();
+      throw new Error(`the batch did not settle in time (last state: ${JSON.stringify(batch)})`);
+    }
+    await sleep(100);
+  }
+  const used = cpu();
+  const stats = await runtime.child.ask({ type: 'stats' }, 'stats');
+  const peak = sampler.stop();
+  const finishedAt = Number(batch.finished_at ?? Date.now());
+  return {
+    batch,
+    landedAt,
+    durationMs: finishedAt - landedAt,
+    peak,
+    statements: Number(stats.statements),
+    byKind: stats.byKind as Record<string, number>,
+    heapPeak: stats.heapPeak as HeapFigures,
+    idleHeap,
+    cpu: used,
+  };
+}
+
+/** The figures of a measured batch, as every runtime variant reports them; `ok` and the exactly-once check are the variant's. */
+function batchResult(ctx: Context, variant: Variant, runtime: Runtime, measure: BatchMeasure, server: StubStats): Omit<VariantResult, 'ok' | 'exactlyOnce'> {
+  const { options } = ctx;
+  const { batch, durationMs, peak, statements } = measure;
+  const finishedAt = Number(batch.finished_at ?? Date.now());
+  const processingMs = batch.started_at ? finishedAt - Number(batch.started_at) : undefined;
+  // Statements per 1,000 good rows: delivered or skipped (key matching's unchanged rows).
+  const goodRows = batch.succeeded_rows + (batch.skipped_rows ?? 0);
+  return {
+    variant,
+    error: batch.status === 'PROCESSED' ? undefined : `batch ${batch.status}: ${batch.error ?? ''}`,
+    rows: batch.succeeded_rows,
+    skippedRows: batch.skipped_rows ?? 0,
+    durationMs,
+    rowsPerSecond: (options.rows / durationMs) * 1000,
+    peakRssMB: megabytes(peak),
+    idleRssMB: megabytes(runtime.idleRss),
+    peakAboveIdleMB: megabytes(peak - runtime.idleRss),
+    statements,
+    statementsPer1000Rows: Math.round((statements / Math.max(1, goodRows)) * 1000 * 100) / 100,
+    statementsByKind: measure.byKind,
+    server,
+    pickupMs: Number(batch.created_at) - measure.landedAt,
+    processingMs,
+    processingRowsPerSecond: processingMs ? (options.rows / processingMs) * 1000 : undefined,
+    batch: { ...batch },
+    cpu: measure.cpu,
+    heapPeakMB: heapFigures(measure.heapPeak, measure.idleHeap),
+    loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100),
+  };
+}
+
+/** The runtime of a pipeline-like variant: its store, the flow, and the watcher on its batch table. */
+async function startPipelineRuntime(ctx: Context, variant: Variant, database: DatabaseKind, flowOptions: Partial<PipelineFlowOptions>): Promise<{ runtime: Runtime; watcher: BatchWatcher }> {
   const { options } = ctx;
   const dataDir = path.join(ctx.workDir, variant, 'data');
   fs.mkdirSync(dataDir, { recursive: true });
@@ -275,60 +397,123 @@ async function runPipeline(ctx: Context, variant: Variant, database: DatabaseKin
     concurrency: options.concurrency,
     pollSeconds: options.pollSeconds,
     stableSeconds: options.stableSeconds,
-    jsonata,
+    jsonata: false,
+    ...flowOptions,
   });
   const runtime = await startRuntime(ctx, variant, flow, { storeNode: STORE_NODE }, true);
-  const watcher = await watchBatches(store);
-  try {
-    // The file is written beside the inbound folder and renamed into it: it lands whole, at one moment.
-    const staging = path.join(runtime.dir, 'staging');
-    fs.mkdirSync(staging, { recursive: true });
-    fs.copyFileSync(ctx.csvFile, path.join(staging, FILE_NAME));
-    const idleHeap = (await runtime.child.ask({ type: 'reset' }, 'reset')).heap as HeapFigures;
-    const sampler = new MemorySampler(runtime.child.pid);
-    const cpu = cpuMeter(ctx, runtime.child.pid);
-    const landedAt = Date.now();
-    fs.renameSync(path.join(staging, FILE_NAME), path.join(runtime.dataDir, 'inbound', FILE_NAME));
+  return { runtime, watcher: await watchBatches(store) };
+}
 
-    const deadline = Date.now() + timeoutFor(options);
-    let batch: BatchState | undefined;
-    for (;;) {
-      batch = await watcher.latest();
-      if (batch && SETTLED.has(batch.status)) break;
-      if (Date.now() > deadline) throw new Error(`the batch did not settle in time (last state: ${JSON.stringify(batch)})`);
-      await sleep(100);
-    }
-    const used = cpu();
-    const stats = await runtime.child.ask({ type: 'stats' }, 'stats');
-    const peak = sampler.stop();
+async function runPipeline(ctx: Context, variant: Variant, database: DatabaseKind, jsonata: boolean): Promise<VariantResult> {
+  const { options } = ctx;
+  const { runtime, watcher } = await startPipelineRuntime(ctx, variant, database, { jsonata });
+  try {
+    const measure = await measureBatch(ctx, runtime, watcher, ctx.csvFile, FILE_NAME, 0);
     await runtime.child.stop(15_000, { type: 'stop' });
     const server = await stubStats(ctx.apiOrigin);
-    const finishedAt = Number(batch.finished_at ?? Date.now());
-    const durationMs = finishedAt - landedAt;
-    const statements = Number(stats.statements);
-    const processingMs = batch.started_at ? finishedAt - Number(batch.started_at) : undefined;
+    const { batch } = measure;
     return {
-      variant,
+      ...batchResult(ctx, variant, runtime, measure, server),
       ok: batch.status === 'PROCESSED' && batch.succeeded_rows === options.rows,
-      error: batch.status === 'PROCESSED' ? undefined : `batch ${batch.status}: ${batch.error ?? ''}`,
-      rows: batch.succeeded_rows,
-      durationMs,
-      rowsPerSecond: (options.rows / durationMs) * 1000,
-      peakRssMB: megabytes(peak),
-      idleRssMB: megabytes(runtime.idleRss),
-      peakAboveIdleMB: megabytes(peak - runtime.idleRss),
-      statements,
-      statementsPer1000Rows: Math.round((statements / Math.max(1, batch.succeeded_rows)) * 1000 * 100) / 100,
-      statementsByKind: stats.byKind as Record<string, number>,
-      server,
       exactlyOnce: exactlyOnce(server, options.rows),
-      pickupMs: Number(batch.created_at) - landedAt,
-      processingMs,
-      processingRowsPerSecond: processingMs ? (options.rows / processingMs) * 1000 : undefined,
-      batch: { ...batch },
-      cpu: used,
-      heapPeakMB: heapFigures(stats.heapPeak as HeapFigures, idleHeap),
     };
+  } finally {
+    await watcher.close();
+    await runtime.child.stop(15_000, { type: 'stop' });
+  }
+}
+
+/** Grouped: one call per group; calls = distinct idempotency keys = distinct parents = groups, items = rows. */
+function groupedExactlyOnce(server: StubStats, rows: number, groupSize: number): boolean {
+  const groups = Math.ceil(rows / groupSize);
+  return (
+    server.requests === groups &&
+    server.distinctKeys === groups &&
+    server.distinctPaths === groups &&
+    server.items === rows &&
+    server.duplicateKeys === 0 &&
+    server.missingKeys === 0 &&
+    server.notLists === 0
+  );
+}
+
+async function runGrouped(ctx: Context, variant: Variant, database: DatabaseKind): Promise<VariantResult> {
+  const { options } = ctx;
+  const file = path.join(ctx.workDir, CONTACTS_FILE_NAME);
+  if (!fs.existsSync(file)) await writeContactsCsv(file, options.rows, options.groupSize);
+  const { runtime, watcher } = await startPipelineRuntime(ctx, variant, database, { groupType: GROUPED_GROUP_TYPE, rowProcessor: groupedProcessor(options.groupSize) });
+  try {
+    const measure = await measureBatch(ctx, runtime, watcher, file, CONTACTS_FILE_NAME, 0);
+    await runtime.child.stop(15_000, { type: 'stop' });
+    const server = await stubStats(ctx.apiOrigin);
+    const { batch } = measure;
+    return {
+      ...batchResult(ctx, variant, runtime, measure, server),
+      ok: batch.status === 'PROCESSED' && batch.succeeded_rows === options.rows && batch.failed_rows === 0,
+      exactlyOnce: groupedExactlyOnce(server, options.rows, options.groupSize),
+      groupSize: options.groupSize,
+    };
+  } finally {
+    await watcher.close();
+    await runtime.child.stop(15_000, { type: 'stop' });
+  }
+}
+
+/**
+ * Upsert, first run: every customer created once (a POST per row, each customerNo once) and none updated.
+ * Second run: a request for each changed row only, each an update of a distinct known id, none created.
+ */
+function upsertExactlyOnce(server: StubStats, run: 'first' | 'second', rows: number, changed: number, skipped: number): boolean {
+  const requests = run === 'first' ? rows : changed;
+  const sane = server.requests === requests && server.distinctKeys === requests && server.duplicateKeys === 0 && server.missingKeys === 0 && server.unknownIds === 0 && server.otherRoutes === 0;
+  if (run === 'first') return sane && server.creates === rows && server.distinctCreated === rows && server.updates === 0 && skipped === 0;
+  return sane && server.creates === 0 && server.updates === changed && server.distinctUpdated === changed && skipped === rows - changed;
+}
+
+/**
+ * Upsert: two batches of the same customers through one runtime with key matching on the row-processor:
+ * the first creates every customer, the second has `changedShare` of them renamed: those are updated, the
+ * others skipped. CPU per skipped row: the second run's CPU less its changed rows at the first run's CPU per
+ * row (a create costs about what an update does), over its skipped rows. The fixed part of a batch
+ * (pick-up, claim, scan, archive, finish) is in both runs, so this is an upper bound.
+ */
+async function runUpsert(ctx: Context, variant: Variant, database: DatabaseKind): Promise<VariantResult[]> {
+  const { options } = ctx;
+  const every = options.changedShare > 0 ? Math.round(1 / options.changedShare) : 0;
+  const isChanged = (i: number) => every > 0 && i % every === 0;
+  const changed = every > 0 ? Math.floor(options.rows / every) : 0;
+  const files = { first: path.join(ctx.workDir, 'customers-first.csv'), second: path.join(ctx.workDir, 'customers-second.csv') };
+  if (!fs.existsSync(files.first)) await writeCustomersCsv(files.first, options.rows, () => false);
+  if (!fs.existsSync(files.second)) await writeCustomersCsv(files.second, options.rows, isChanged);
+  const { runtime, watcher } = await startPipelineRuntime(ctx, variant, database, { groupType: UPSERT_GROUP_TYPE, rowProcessor: upsertProcessor() });
+  const results: VariantResult[] = [];
+  try {
+    let afterBatchId = 0;
+    for (const run of ['first', 'second'] as const) {
+      await resetStub(ctx.apiOrigin);
+      const measure = await measureBatch(ctx, runtime, watcher, files[run], `customers-${run}.csv`, afterBatchId);
+      afterBatchId = measure.batch.id;
+      const server = await stubStats(ctx.apiOrigin);
+      const { batch } = measure;
+      const expectedSucceeded = run === 'first' ? options.rows : changed;
+      results.push({
+        ...batchResult(ctx, variant, runtime, measure, server),
+        upsertRun: run,
+        changedRows: run === 'first' ? 0 : changed,
+        ok: batch.status === 'PROCESSED' && batch.succeeded_rows === expectedSucceeded && batch.failed_rows === 0,
+        exactlyOnce: upsertExactlyOnce(server, run, options.rows, changed, batch.skipped_rows ?? 0),
+      });
+    }
+    const [first, second] = results;
+    const cpuFirst = first.cpu?.process;
+    const cpuSecond = second.cpu?.process;
+    const skipped = second.skippedRows ?? 0;
+    if (cpuFirst !== undefined && cpuSecond !== undefined && skipped > 0) {
+      const perSentRow = cpuFirst / options.rows;
+      second.cpuPerSkippedRowUs = Math.round(((cpuSecond - changed * perSentRow) / skipped) * 1e6 * 10) / 10;
+      second.cpuPerSentRowUs = Math.round(perSentRow * 1e6 * 10) / 10;
+    }
+    return results;
   } finally {
     await watcher.close();
     await runtime.child.stop(15_000, { type: 'stop' });
@@ -379,10 +564,29 @@ function format(value: number | undefined, digits = 0): string {
   return value === undefined || !Number.isFinite(value) ? '-' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+function labelOf(result: VariantResult): string {
+  if (result.upsertRun) return `${result.variant} (${result.upsertRun === 'first' ? 'first: all created' : `second: ${format(result.changedRows)} changed`})`;
+  return result.run && result.run > 1 ? `${result.variant} (run ${result.run})` : result.variant;
+}
+
+/** What the variants beyond the pipeline counted, a line each. */
+function printVariantDetails(results: VariantResult[]): void {
+  for (const r of results) {
+    const s = r.server;
+    if (!s || !r.ok) continue;
+    if (r.variant.startsWith('grouped')) {
+      console.log(`${labelOf(r)}: ${format(s.requests)} calls, ${format(s.distinctKeys)} distinct keys, ${format(s.distinctPaths)} parents, ${format(s.items)} items (${format(r.groupSize)} rows per call)`);
+    } else if (r.upsertRun) {
+      const perSkipped = r.cpuPerSkippedRowUs === undefined ? '' : `; CPU ${format(r.cpuPerSentRowUs, 1)} µs per sent row (first run), about ${format(r.cpuPerSkippedRowUs, 1)} µs per skipped row`;
+      console.log(`${labelOf(r)}: ${format(s.creates)} creates (${format(s.distinctCreated)} customers), ${format(s.updates)} updates (${format(s.distinctUpdated)} ids), ${format(r.skippedRows)} skipped${perSkipped}`);
+    }
+  }
+}
+
 function printTable(results: VariantResult[]): void {
   const header = ['variant', 'rows/s', 'vs baseline', 'peak RSS MB', 'above idle MB', 'stmts/1k rows', 'CPU s own/stub/db', 'exactly once', 'note'];
   const rows = results.map((r) => [
-    r.run ? `${r.variant} (run ${r.run})` : r.variant,
+    labelOf(r),
     format(r.rowsPerSecond),
     r.ratioToBaseline === undefined ? '-' : `${format(r.ratioToBaseline * 100)}%`,
     format(r.peakRssMB, 1),
@@ -469,43 +673,57 @@ async function main(): Promise<void> {
   const plan: Variant[] = [...options.variants];
   if (plan.includes('baseline') && options.baselineRuns > 1 && plan.length > 1) plan.push('baseline');
   for (const variant of plan) {
-    await resetStub(ctx.apiOrigin);
+    await resetStub(ctx.apiOrigin, stubModeOf(variant));
     const began = Date.now();
-    let result: VariantResult;
+    let variantResults: VariantResult[];
     try {
-      if (variant === 'baseline') result = await runBaseline(ctx);
-      else if (variant === 'core-flow') result = await runCoreFlow(ctx);
-      else {
-        const database: DatabaseKind = variant.includes('mariadb') ? 'mariadb' : 'sqlite';
-        result = await runPipeline(ctx, variant, database, variant.endsWith('-jsonata'));
-      }
+      const database: DatabaseKind = variant.includes('mariadb') ? 'mariadb' : 'sqlite';
+      if (variant === 'baseline') variantResults = [await runBaseline(ctx)];
+      else if (variant === 'core-flow') variantResults = [await runCoreFlow(ctx)];
+      else if (variant.startsWith('grouped')) variantResults = [await runGrouped(ctx, variant, database)];
+      else if (variant.startsWith('upsert')) variantResults = await runUpsert(ctx, variant, database);
+      else variantResults = [await runPipeline(ctx, variant, database, variant.endsWith('-jsonata'))];
     } catch (error) {
       const server = await stubStats(ctx.apiOrigin).catch(() => undefined);
-      result = { variant, ok: false, error: String((error as Error)?.message ?? error), rows: 0, server, exactlyOnce: server ? exactlyOnce(server, options.rows) : false };
+      variantResults = [{ variant, ok: false, error: String((error as Error)?.message ?? error), rows: 0, server, exactlyOnce: false }];
     }
-    if (variant === 'baseline') result.run = results.filter((r) => r.variant === 'baseline').length + 1;
-    results.push(result);
-    console.log(
-      `  ${variant}${result.run && result.run > 1 ? ` (run ${result.run})` : ''}: ${result.ok ? `${format(result.rowsPerSecond)} rows/s, peak RSS ${format(result.peakRssMB, 1)} MB` : `FAILED: ${result.error}`} (${format((Date.now() - began) / 1000, 1)} s)`,
-    );
+    for (const result of variantResults) {
+      if (variant === 'baseline') result.run = results.filter((r) => r.variant === 'baseline').length + 1;
+      results.push(result);
+      console.log(
+        `  ${labelOf(result)}: ${result.ok ? `${format(result.rowsPerSecond)} rows/s, peak RSS ${format(result.peakRssMB, 1)} MB` : `FAILED: ${result.error}`}${result.ok && result.exactlyOnce === false ? ' NOT EXACTLY ONCE' : ''} (${format((Date.now() - began) / 1000, 1)} s)`,
+      );
+    }
   }
   // Ratios against the mean of the baseline runs: the first one before, the second one after the others.
   const baselines = results.filter((r) => r.variant === 'baseline' && r.ok && r.rowsPerSecond);
   const baselineRowsPerSecond = baselines.length ? baselines.reduce((sum, r) => sum + (r.rowsPerSecond ?? 0), 0) / baselines.length : undefined;
   for (const result of results) {
-    if (baselineRowsPerSecond && result.rowsPerSecond) result.ratioToBaseline = result.rowsPerSecond / baselineRowsPerSecond;
+    // The grouped and upsert variants send other files, other requests: a ratio to the baseline would mean nothing.
+    const comparable = result.variant === 'baseline' || result.variant === 'core-flow' || result.variant.startsWith('pipeline');
+    if (comparable && baselineRowsPerSecond && result.rowsPerSecond) result.ratioToBaseline = result.rowsPerSecond / baselineRowsPerSecond;
   }
 
   console.log('');
   printTable(results);
+  printVariantDetails(results);
   const checks = checkTargets(results, options.rows);
   if (checks.length) console.log(`\ntargets: ${checks.map((check) => `${check.variant}: ${check.text}`).join('\n         ')}`);
   const report = {
     startedAt: startedAt.toISOString(),
     durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
-    machine,
+    machine: { ...machine, loadAverageAtEnd: os.loadavg() },
     packageDir: PACKAGE_DIR,
-    options: { rows: options.rows, concurrency: options.concurrency, latencyMs: options.latencyMs, databases: options.databases, variants: options.variants, pollSeconds: options.pollSeconds },
+    options: {
+      rows: options.rows,
+      concurrency: options.concurrency,
+      latencyMs: options.latencyMs,
+      databases: options.databases,
+      variants: options.variants,
+      pollSeconds: options.pollSeconds,
+      groupSize: options.groupSize,
+      changedShare: options.changedShare,
+    },
     targets: { ratioToBaseline: 0.85, peakAboveIdleMBOnMillionRows: 150, statementsPer1000Rows: 5 },
     baselineRowsPerSecond,
     targetChecks: checks,
@@ -513,6 +731,12 @@ async function main(): Promise<void> {
   };
   const file = path.join(options.outDir, `bench-${stamp}.json`);
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  // A variant that failed or did not deliver exactly once fails the run (the smoke test relies on it too).
+  const failed = results.filter((r) => !r.ok || r.exactlyOnce === false);
+  if (failed.length) {
+    console.error(`\nFAILED: ${failed.map((r) => `${labelOf(r)}${r.ok ? ' (not exactly once)' : `: ${r.error ?? 'failed'}`}`).join('; ')}`);
+    process.exitCode = 1;
+  }
   console.log(`\nresult: ${file}${profileDir ? `\nprofiles: ${path.join(profileDir, `bench-${stamp}-*.cpuprofile.json`)}` : ''}`);
 }
 

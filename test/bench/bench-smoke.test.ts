@@ -1,6 +1,7 @@
 // Keeps `npm run bench` working: a small run (2,000 rows, SQLite) must finish, write its JSON result, and
-// show every variant delivering each row exactly once; and a small `--runtimes 2` run (MariaDB) must show
-// each row once, each batch claimed once and the shared limit held. The figures themselves are not judged here.
+// show every variant delivering each row exactly once; the grouped and upsert variants the same, each by its
+// own measure; and a small `--runtimes 2` run (MariaDB) must show each row once, each batch claimed once and
+// the shared limit held. The figures themselves are not judged here.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -47,6 +48,78 @@ it('npm run bench -- --rows 2000 --database sqlite: every variant delivers each 
     fs.rmSync(out, { recursive: true, force: true });
   }
 });
+
+const GROUP_SIZE = 50;
+
+interface VariantReport {
+  variant: string;
+  ok: boolean;
+  error?: string;
+  exactlyOnce: boolean;
+  rowsPerSecond?: number;
+  statementsPer1000Rows?: number;
+  skippedRows?: number;
+  upsertRun?: string;
+  batch: { status: string; succeeded_rows: number; skipped_rows: number; failed_rows: number };
+  server: Record<string, number>;
+}
+
+it(
+  'npm run bench -- --variants grouped,upsert --rows 2000: one call per group of 50; upsert creates every customer, then sends only the 10% changed',
+  { timeout: 300_000 },
+  async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-bench-variants-'));
+    try {
+      const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
+      // MariaDB too when it is installed: the variants' store is the row-processor's, either kind.
+      const database = findBinary('mariadbd') ? 'both' : 'sqlite';
+      const args = [script, '--rows', String(ROWS), '--database', database, '--variants', 'grouped,upsert', '--group-size', String(GROUP_SIZE), '--changed', '0.1', '--out', out];
+      const { code, output } = await run(args);
+      assert.equal(code, 0, output);
+      const files = fs.readdirSync(out).filter((name) => name.endsWith('.json'));
+      assert.equal(files.length, 1, `one JSON result in ${out}: ${files.join(', ')}`);
+      const report = JSON.parse(fs.readFileSync(path.join(out, files[0]), 'utf8')) as { results: VariantReport[] };
+      const databases = database === 'both' ? ['sqlite', 'mariadb'] : ['sqlite'];
+      const expected = databases.flatMap((db) => [`grouped-${db}`, `upsert-${db}/first`, `upsert-${db}/second`]).sort();
+      assert.deepEqual(report.results.map((result) => (result.upsertRun ? `${result.variant}/${result.upsertRun}` : result.variant)).sort(), expected);
+      const groups = ROWS / GROUP_SIZE;
+      const changed = ROWS / 10;
+      for (const result of report.results) {
+        const name = result.upsertRun ? `${result.variant} ${result.upsertRun}` : result.variant;
+        const server = JSON.stringify(result.server);
+        assert.ok(result.ok, `${name}: ${result.error}`);
+        assert.equal(result.exactlyOnce, true, `${name}: ${server}`);
+        assert.equal(result.batch.status, 'PROCESSED', name);
+        assert.equal(result.batch.failed_rows, 0, name);
+        assert.ok((result.rowsPerSecond ?? 0) > 0, name);
+        assert.ok((result.statementsPer1000Rows ?? 0) > 0, `${name}: statements counted`);
+        if (result.variant.startsWith('grouped')) {
+          assert.equal(result.server.requests, groups, `${name}: one call per group: ${server}`);
+          assert.equal(result.server.distinctKeys, groups, `${name}: ${server}`);
+          assert.equal(result.server.distinctPaths, groups, `${name}: one call per account: ${server}`);
+          assert.equal(result.server.items, ROWS, `${name}: every row an item: ${server}`);
+          assert.equal(result.batch.succeeded_rows, ROWS, name);
+        } else if (result.upsertRun === 'first') {
+          assert.equal(result.server.creates, ROWS, `${name}: ${server}`);
+          assert.equal(result.server.distinctCreated, ROWS, `${name}: every customer created once: ${server}`);
+          assert.equal(result.server.updates, 0, `${name}: ${server}`);
+          assert.equal(result.batch.skipped_rows, 0, name);
+        } else {
+          assert.equal(result.server.requests, changed, `${name}: a request per changed row only: ${server}`);
+          assert.equal(result.server.updates, changed, `${name}: ${server}`);
+          assert.equal(result.server.distinctUpdated, changed, `${name}: each changed customer updated once: ${server}`);
+          assert.equal(result.server.creates, 0, `${name}: ${server}`);
+          assert.equal(result.server.unknownIds, 0, `${name}: updates name the ids the first run was given: ${server}`);
+          assert.equal(result.batch.succeeded_rows, changed, name);
+          assert.equal(result.batch.skipped_rows, ROWS - changed, `${name}: the unchanged rows skipped`);
+          assert.equal(result.skippedRows, ROWS - changed, name);
+        }
+      }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  },
+);
 
 const BATCHES = 4;
 const BATCH_ROWS = 500;
