@@ -25,12 +25,16 @@ export function withCreateRequest(settings: ProcessorSettings): ProcessorSetting
  * run delivered is kept here until the end of the run, so a key seen again is decided on its latest
  * version even before its window is written. Rows of the same key are decided one after the other:
  * the second waits for the first to settle and sees its target key and hash (never two creates).
+ * A key is forgotten once every row of it read so far is behind a written checkpoint (the store then holds
+ * what this run delivered for it), so what is held stays within the rows read ahead, whatever the batch's size.
  */
 export class KeyedDelivery {
   /** Per source key: its mapping, or null when looked up and unmapped. */
   private readonly known = new Map<string, KnownMapping | null>();
   /** Per source key: the settling of the last row of it under way. */
   private readonly turns = new Map<string, Promise<void>>();
+  /** Per source key held in `known`: the last row read so far that has it. */
+  private readonly lastRows = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -42,7 +46,32 @@ export class KeyedDelivery {
 
   /** The rows of the run, with their keys looked up chunk by chunk. */
   rows(source: RowSource, chunkRows = KEY_LOOKUP_ROWS): RowSource {
-    return new KeyedRows(source, (keys) => this.lookUp(keys), chunkRows);
+    return new KeyedRows(
+      source,
+      (keys, lastRows) => {
+        for (const [key, row] of lastRows) this.lastRows.set(key, Math.max(row, this.lastRows.get(key) ?? 0));
+        return this.lookUp(keys);
+      },
+      chunkRows,
+    );
+  }
+
+  /** How many source keys are held: bounded by the rows read ahead, not the batch. */
+  get heldKeys(): number {
+    return this.known.size;
+  }
+
+  /**
+   * After a checkpoint window up to `checkpointRow` is written: keys whose every row read so far is at or
+   * before it are dropped. The window wrote what this run delivered for them, so the store has their latest
+   * version; a later row of one is looked up again with its chunk.
+   */
+  forgetUpTo(checkpointRow: number): void {
+    for (const [key, row] of this.lastRows) {
+      if (row > checkpointRow || this.turns.has(key)) continue;
+      this.lastRows.delete(key);
+      this.known.delete(key);
+    }
   }
 
   /** The row's result, or undefined when its request was cut off (as RowSender.sendWork). */
@@ -50,6 +79,7 @@ export class KeyedDelivery {
     if (work.result || !work.request) return work.result;
     if (!work.match) return this.sender.sendWork(work);
     const sourceKey = work.match.sourceKey;
+    this.lastRows.set(sourceKey, Math.max(work.rowNumber, this.lastRows.get(sourceKey) ?? 0));
     const before = this.turns.get(sourceKey);
     let settled!: () => void;
     const turn = new Promise<void>((resolve) => (settled = resolve));

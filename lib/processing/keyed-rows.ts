@@ -19,8 +19,8 @@ export class KeyedRows implements RowSource {
 
   constructor(
     private readonly source: RowSource,
-    /** Looks up the keys of a chunk (those not known yet) before the chunk is given out. */
-    private readonly lookup: (sourceKeys: string[]) => Promise<void>,
+    /** Looks up the keys of a chunk (those not known yet) before the chunk is given out; with the last row of each. */
+    private readonly lookup: (sourceKeys: string[], lastRows: Map<string, number>) => Promise<void>,
     private readonly chunkRows: number,
   ) {}
 
@@ -59,8 +59,13 @@ export class KeyedRows implements RowSource {
       chunk.push(work);
     }
     const keys: string[] = [];
-    for (const work of chunk) if (work.match && !work.result) keys.push(work.match.sourceKey);
-    await this.lookup(keys);
+    const lastRows = new Map<string, number>();
+    for (const work of chunk) {
+      if (!work.match || work.result) continue;
+      keys.push(work.match.sourceKey);
+      lastRows.set(work.match.sourceKey, work.rowNumber);
+    }
+    await this.lookup(keys, lastRows);
     return chunk;
   }
 }

@@ -373,6 +373,7 @@ class BatchRun {
       throw error;
     }
     this.undoable?.written();
+    this.keyed?.forgetUpTo(window.checkpointRow);
     this.lease.renewed(now);
     // A partition's failed rows are its batch's: their error payloads are the parent's.
     for (const failed of window.failures) this.context.onFailedRow?.(this.parent ?? this.batch, failed);
