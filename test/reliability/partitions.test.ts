@@ -35,6 +35,8 @@ const API_DELAY_MS = 10;
 const LEASE_SECONDS = 6;
 /** A window is written once this many rows are settled (or 1 s after the first of them settled). */
 const WINDOW_ROWS = LONG ? 100 : 50;
+/** Accepted rows of the held partition at the kill: past a few windows, well before its end, not a window multiple. */
+const KILL_AT = Math.round(PARTITION_ROWS * 0.55) + 7;
 /** Two partitions at a time over both runtimes (the dispatchers share one control row). */
 const MAX_IN_FLIGHT = 2;
 /** DEFAULT_SETTINGS.windowMs plus 0.5 s for the timer firing late and the window's own transaction. */
@@ -103,6 +105,7 @@ function describeOn(kind: DatabaseKind, skip: string | false): void {
       // The second runtime parks nothing: it claims and processes what the first parked, in the same data folder.
       const working = reliabilityFlow({ ...options, parks: false });
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-partitions-'));
+      fs.mkdirSync(path.join(dataDir, 'inbound'));
       [first, second] = await Promise.all([RuntimeProcess.start({ ...parking, dataDir }), RuntimeProcess.start({ ...working, dataDir })]);
     });
     after(async () => {
@@ -149,24 +152,27 @@ function describeOn(kind: DatabaseKind, skip: string | false): void {
       const survivor = ownerOf(second);
       const { batchId } = await dropFile(first, store, 'killed.csv', KILL_ROWS);
 
-      // The first runtime holds a partition some windows in, with many of its rows still to go.
+      // The kill lands when the API has accepted KILL_AT rows of a partition the first runtime holds: a point
+      // the API sees, not the checkpoint, so it may fall anywhere between two window writes.
       const held = await eventually(
-        async () => {
-          const partitions = await listPartitions(store, batchId);
-          return partitions.find(
-            (p) => p.status === 'PROCESSING' && p.lease_owner === victim && p.checkpoint_row - (p.first_row! - 1) >= 2 * WINDOW_ROWS && p.last_row! - p.checkpoint_row >= 3 * WINDOW_ROWS,
-          );
-        },
-        `the first runtime to hold a partition mid-way\n${logs()}`,
+        async () => (await listPartitions(store, batchId)).find((p) => p.lease_owner === victim && (p.status === 'SUBMITTED' || p.status === 'PROCESSING')),
+        `the first runtime to hold a partition\n${logs()}`,
         60_000,
       );
+      const acceptedOf = (p: BatchRow) => [...api.accepted.keys()].filter((key) => rowOf(key) >= p.first_row! && rowOf(key) <= p.last_row!).length;
+      const giveUpAt = Date.now() + 60_000;
+      while (acceptedOf(held) < KILL_AT) {
+        if (Date.now() > giveUpAt) throw new Error(`partition ${held.id} did not reach ${KILL_AT} accepted rows (${acceptedOf(held)})\n${logs()}`);
+        await sleep(5);
+      }
       await first.kill();
       const killedAt = Date.now();
       // A request the runtime wrote just before it died may still be read by the API: let those land.
       await sleep(500);
       const partitionsAtKill = await listPartitions(store, batchId);
-      const killed = partitionsAtKill.filter((p) => p.lease_owner === victim && p.status === 'PROCESSING');
-      assert.ok(killed.some((p) => p.id === held.id), 'the partition seen mid-way was still held at the kill');
+      // Every partition it held, the one mid-way and any it had just claimed (SUBMITTED, nothing sent yet).
+      const killed = partitionsAtKill.filter((p) => p.lease_owner === victim && (p.status === 'SUBMITTED' || p.status === 'PROCESSING'));
+      assert.ok(killed.some((p) => p.id === held.id), `partition ${held.id}, ${KILL_AT} rows in, was still held at the kill`);
       const acceptedAtKill = new Map([...api.accepted].map(([key, list]) => [key, list.length]));
       const inKilled = (row: number) => killed.find((p) => row >= p.first_row! && row <= p.last_row!);
 
