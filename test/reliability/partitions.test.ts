@@ -3,7 +3,8 @@
 // - Both run: every partition is claimed exactly once (one `claimed` event, no `lease-expired-reclaimed`),
 //   both runtimes process some, every key is accepted exactly once, the batch ends PROCESSED exact with
 //   one file in the archive.
-// - kill -9 of one runtime while it holds a partition (6 s lease): the other reclaims that partition
+// - kill -9 of one runtime while it holds a partition (6 s lease), once the API accepted 55% of that
+//   partition's rows (a point unrelated to the window writes): the other reclaims that partition
 //   (`lease-expired-reclaimed`) and resumes it from its checkpoint. The keys accepted twice are exactly the
 //   killed partition's rows beyond the checkpoint it last wrote that the API had accepted; they are at most
 //   the rows in flight plus one checkpoint window (windowRows rows, or the rows settled in the last
@@ -11,7 +12,7 @@
 // SQLite passes too (two processes share one database file: WAL, a busy timeout, immediate write
 // transactions), but runs only in the long version (BSYNC_LONG_RELIABILITY=1), to keep CI time down: the
 // partitions code is the same on every store, what differs (claims, row locks) is what MariaDB and
-// PostgreSQL test, and a runtime per store costs ~35 s on a shared 2-core machine.
+// PostgreSQL test, and each store adds ~30 s (two runtimes, two batches) on a shared 2-core machine.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -42,7 +43,7 @@ const MAX_IN_FLIGHT = 2;
 /** DEFAULT_SETTINGS.windowMs plus 0.5 s for the timer firing late and the window's own transaction. */
 const SETTLED_WITHIN_MS = 1000 + 500;
 
-/** The runtime's lease owner prefix (lib/schedule/runtime-id.ts: host:pid:node). */
+/** The lease owner the runtime's dispatcher claims for (lib/schedule/runtime-id.ts: host:pid:node id). */
 function ownerOf(runtime: RuntimeProcess): string {
   assert.ok(runtime.pid, 'the runtime is running');
   return `${os.hostname()}:${runtime.pid}:dispatcher`.slice(0, 200);
