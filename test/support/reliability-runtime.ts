@@ -100,6 +100,12 @@ export interface FlowOptions {
   errorRetryDelay?: number;
   /** The API node's request timeout. */
   timeoutMs?: number;
+  /** The row-processor's partitionRows (off when unset). */
+  partitionRows?: number;
+  /** The dispatcher's max in flight: shared by every runtime on the store (its control row). */
+  maxInFlight?: number;
+  /** False: no file-persister (a runtime that only claims and processes what another one parked). */
+  parks?: boolean;
 }
 
 export const CONCURRENCY = 4;
@@ -120,15 +126,17 @@ export function reliabilityFlow(options: FlowOptions): { flows: FlowNode[]; cred
   };
   if (options.breakerThreshold !== undefined) processor.breakerThreshold = String(options.breakerThreshold);
   if (options.errorRetryDelay !== undefined) processor.errorRetryDelay = String(options.errorRetryDelay);
+  if (options.partitionRows !== undefined) processor.partitionRows = String(options.partitionRows);
+  const persister: FlowNode = { id: 'persister', type: 'file-persister', z: 'tab', store: 'store', inbound: 'inbound', processing: 'processing', duplicates: 'duplicates', pattern: '*.csv', pollInterval: '0.2', stableTime: '0.2', groupType: 'payroll', wires: [['lot']] };
   return {
     credentials,
     flows: [
       { id: 'tab', type: 'tab', label: 'reliability' },
       store,
       { id: 'api', type: 'api-endpoint', baseUrl: options.apiUrl, authType: 'none', timeout: String(options.timeoutMs ?? 10_000), connections: '8' },
-      { id: 'persister', type: 'file-persister', z: 'tab', store: 'store', inbound: 'inbound', processing: 'processing', duplicates: 'duplicates', pattern: '*.csv', pollInterval: '0.2', stableTime: '0.2', groupType: 'payroll', wires: [['lot']] },
+      ...(options.parks === false ? [] : [persister]),
       { id: 'lot', type: 'parking-lot', z: 'tab', store: 'store', groupType: 'payroll', wires: [[]] },
-      { id: 'dispatcher', type: 'scheduled-dispatcher', z: 'tab', store: 'store', mode: 'batches', cron: '* * * * * *', fetchSize: '1', maxInFlight: '1', leaseSeconds: lease, wires: [['processor'], []] },
+      { id: 'dispatcher', type: 'scheduled-dispatcher', z: 'tab', store: 'store', mode: 'batches', cron: '* * * * * *', fetchSize: '1', maxInFlight: String(options.maxInFlight ?? 1), leaseSeconds: lease, wires: [['processor'], []] },
       processor,
     ],
   };
