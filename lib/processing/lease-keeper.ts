@@ -15,6 +15,8 @@ export class LeaseKeeper {
     private readonly owner: string,
     private readonly leaseMs: number,
     private readonly onLost: () => void,
+    /** The batch's `attempts` when this run claimed it: a later claim is another run's lease. */
+    private readonly claimAttempt?: number,
   ) {}
 
   get lost(): boolean {
@@ -46,7 +48,7 @@ export class LeaseKeeper {
     if (this.lostLease || Date.now() - this.lastRenewedAt < this.leaseMs / 3) return;
     try {
       const now = Date.now();
-      if (await renewLease(this.store, this.batchId, this.owner, now + this.leaseMs, now)) this.lastRenewedAt = now;
+      if (await renewLease(this.store, this.batchId, this.owner, now + this.leaseMs, now, this.claimAttempt)) this.lastRenewedAt = now;
       else this.markLost();
     } catch {
       // The database may be down for a moment: the next renewal or window write tries again.

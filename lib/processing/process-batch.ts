@@ -74,7 +74,7 @@ class BatchRun {
   ) {
     this.batch = claimed;
     this.stop = new RunStop(context.signal, context.cancel);
-    this.lease = new LeaseKeeper(context.store, claimed.id, context.owner, settings.leaseMs, () => this.stop.stop());
+    this.lease = new LeaseKeeper(context.store, claimed.id, context.owner, settings.leaseMs, () => this.stop.stop(), claimed.attempts);
     this.sender = new RowSender(context.client, settings, this.stop);
     if (settings.matching) this.keyed = new KeyedDelivery(context.store, settings.matching, this.sender, { id: claimed.id, groupType: claimed.group_type, replay: claimed.parent_batch_id !== null });
     this.ending = { store: context.store, owner: context.owner, settings };

@@ -24,6 +24,7 @@ export async function settleWindow(context: WindowContext, batch: BatchRow, wind
     groupType: batch.group_type,
     groupId: batch.group_id,
     owner: context.owner,
+    claimAttempt: batch.attempts,
     checkpointRow: window.checkpointRow,
     processed: window.processed,
     succeeded: window.succeeded,

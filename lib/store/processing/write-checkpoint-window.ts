@@ -31,6 +31,12 @@ export interface CheckpointWindow {
   groupType: string;
   groupId: string | null;
   owner: string;
+  /**
+   * The batch's `attempts` when this run claimed it. A run whose lease ran out (the database away longer than
+   * the lease) may find its batch claimed again by its own runtime, under the same owner: the attempts tell
+   * the two runs apart, and the old one's windows are refused (LeaseLostError) instead of counted twice.
+   */
+  claimAttempt?: number;
   /** Every row up to this one is settled once the window is written. */
   checkpointRow: number;
   /** Counts for the rows of this window only; they are added to the batch. */
@@ -68,10 +74,11 @@ export interface CheckpointWindow {
 export async function writeCheckpointWindow(store: Store, window: CheckpointWindow): Promise<void> {
   const now = window.now ?? Date.now();
   await writeTransaction(store, async (trx) => {
-    const updated = await trx(store.tables.batch)
+    const guarded = trx(store.tables.batch)
       .where({ id: window.batchId, lease_owner: window.owner })
-      .whereIn('status', ['SUBMITTED', 'PROCESSING'])
-      .update({
+      .whereIn('status', ['SUBMITTED', 'PROCESSING']);
+    if (window.claimAttempt !== undefined) guarded.where('attempts', window.claimAttempt);
+    const updated = await guarded.update({
         checkpoint_row: window.checkpointRow,
         processed_rows: trx.raw('?? + ?', ['processed_rows', window.processed]),
         succeeded_rows: trx.raw('?? + ?', ['succeeded_rows', window.succeeded]),
@@ -82,7 +89,8 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
       });
     if (Number(updated) === 0) {
       const current = await trx(store.tables.batch).where('id', window.batchId).first('lease_owner');
-      throw new LeaseLostError(window.batchId, window.owner, current?.lease_owner ?? null);
+      const holder = current?.lease_owner === window.owner ? `${window.owner}, a later claim` : (current?.lease_owner ?? null);
+      throw new LeaseLostError(window.batchId, window.owner, holder);
     }
     if (window.partitionOf) {
       await trx(store.tables.batch)
