@@ -3,11 +3,12 @@
 // its range, parsing them (lib/csv readCsvRows with afterRow = its first row - 1). This times, for each
 // partition of a file of that many rows, the wall clock and this process's CPU from opening the file to its
 // first row, with the reader the row-processor uses, and sums them against one read of the whole file: the
-// extra parsing that partitioning costs a batch. See bench/README.md, "Partitions of one large batch".
+// extra parsing that partitioning costs a batch. It also times one scan of the file (lib/csv scanCsv: the row
+// count and columns), which the batch's split and, today, every partition's start do before any row. See bench/README.md, "Partitions of one large batch".
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readCsvRows } from '../lib/csv';
+import { readCsvRows, scanCsv } from '../lib/csv';
 import { writeCsv } from './reference-rows';
 
 function argument(name: string, fallback: number): number {
@@ -47,6 +48,11 @@ async function main(): Promise<void> {
     for await (const _row of readCsvRows(file, {}, 0)) count += 1;
     const whole = { wallMs: performance.now() - wallBefore, cpuMs: cpuMs() - cpuBefore };
     if (count !== rows) throw new Error(`read ${count} rows of ${rows}`);
+    const scanWallBefore = performance.now();
+    const scanCpuBefore = cpuMs();
+    const scanned = await scanCsv(file, {});
+    const scan = { wallMs: performance.now() - scanWallBefore, cpuMs: cpuMs() - scanCpuBefore };
+    if (scanned.rows !== rows) throw new Error(`the scan counted ${scanned.rows} rows of ${rows}`);
 
     const skips: { firstRow: number; wallMs: number; cpuMs: number }[] = [];
     for (let firstRow = 1; firstRow <= rows; firstRow += partitionRows) {
@@ -58,9 +64,10 @@ async function main(): Promise<void> {
     const round = (ms: number) => Math.round(ms);
     console.log(`${rows.toLocaleString('en-US')} rows, partitions of ${partitionRows.toLocaleString('en-US')}; load average ${os.loadavg().map((value) => value.toFixed(1)).join(' ')}`);
     console.log(`whole file read once: ${round(whole.wallMs)} ms, ${round(whole.cpuMs)} ms CPU (${((whole.cpuMs * 1000) / rows).toFixed(2)} µs CPU a row)`);
+    console.log(`one scan of the file (scanCsv): ${round(scan.wallMs)} ms, ${round(scan.cpuMs)} ms CPU`);
     for (const skip of skips) console.log(`  partition from row ${skip.firstRow.toLocaleString('en-US')}: first row after ${round(skip.wallMs)} ms, ${round(skip.cpuMs)} ms CPU`);
     console.log(`skipping in all partitions: ${round(total.wallMs)} ms, ${round(total.cpuMs)} ms CPU = ${(total.cpuMs / whole.cpuMs).toFixed(2)} × one read of the file`);
-    console.log(JSON.stringify({ rows, partitionRows, loadAverage: os.loadavg(), whole, skips, total }));
+    console.log(JSON.stringify({ rows, partitionRows, loadAverage: os.loadavg(), whole, scan, skips, total }));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
