@@ -195,21 +195,25 @@ async function runSet(ctx: SeveralContext, server: StoreServer, database: Server
   const children: BenchChild[] = [];
   let db: Knex | undefined;
   try {
-    const flowFor = (index: number) => withPartitionRows(pipelineFlow({
-        store,
-        apiOrigin: ctx.apiOrigin,
-        concurrency,
-        pollSeconds: ctx.options.pollSeconds,
-        stableSeconds: ctx.options.stableSeconds,
-        jsonata: setting === 'cpu',
-        // Only the first runtime gets files; the others register the same processing folder all the same.
-        inbound: index === 0 ? 'inbound' : `inbound-${index + 1}`,
-        cron: '* * * * * *',
-        fetchSize: several.fetchSize,
-        maxInFlight: several.maxInFlight,
-        pullNextBatch: true,
-        dispatchOnPark: false,
-      }), partitionRows);
+    const flowFor = (index: number) =>
+      withPartitionRows(
+        pipelineFlow({
+          store,
+          apiOrigin: ctx.apiOrigin,
+          concurrency,
+          pollSeconds: ctx.options.pollSeconds,
+          stableSeconds: ctx.options.stableSeconds,
+          jsonata: setting === 'cpu',
+          // Only the first runtime gets files; the others register the same processing folder all the same.
+          inbound: index === 0 ? 'inbound' : `inbound-${index + 1}`,
+          cron: '* * * * * *',
+          fetchSize: several.fetchSize,
+          maxInFlight: several.maxInFlight,
+          pullNextBatch: true,
+          dispatchOnPark: false,
+        }),
+        partitionRows,
+      );
     const job = { dataDir, storeNode: STORE_NODE };
     // The first one runs the migrations; the others start together after it.
     children.push(startRuntime(ctx, runDir, 0, job, flowFor(0)));
