@@ -21,6 +21,9 @@ export interface RuntimesOptions {
   maxInFlight: number;
   /** The stub's latency in the latency-bound setting, ms. */
   slowLatencyMs: number;
+  /** Set by --large-rows: one batch of this many rows, split into partitions of partitionRows, instead of the set. */
+  largeRows?: number;
+  partitionRows?: number;
 }
 
 export const ALL_VARIANTS = [
@@ -93,6 +96,9 @@ several runtimes (bench/runtimes.ts; instead of the variants):
   --slow-latency MS      the latency-bound setting's latency (default 50)
   --fetch-size N         the shared throttle: batches per dispatcher run (default 2)
   --max-in-flight N      the shared throttle: batches in flight over all runtimes (default 4)
+  --large-rows N         instead of the set: one batch of N rows, split into partitions (row ranges that
+                         any runtime claims) by the row-processor's partitionRows
+  --partition-rows N     rows per partition with --large-rows (default 100000)
 environment: BENCH_RUNTIME_NODE_OPTIONS="--trace-gc ..." passes node flags to the Node-RED runtimes;
              BENCH_LOG_LEVEL=info shows their Node-RED log (in the work dir, with --keep);
              BENCH_PACKAGE_DIR=DIR loads another build of the package (package.json, dist/) into them`;
@@ -199,6 +205,12 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
       case '--max-in-flight':
         several.maxInFlight = Math.floor(number(1));
         break;
+      case '--large-rows':
+        several.largeRows = Math.floor(number(1));
+        break;
+      case '--partition-rows':
+        several.partitionRows = Math.floor(number(1));
+        break;
       case '--help':
       case '-h':
         console.log(USAGE);
@@ -208,6 +220,9 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
         throw new Error(`unknown option ${argv[i]}\n${USAGE}`);
     }
   }
+  if (several.partitionRows !== undefined && several.largeRows === undefined) throw new Error('--partition-rows needs --large-rows');
+  if (several.largeRows !== undefined && several.runtimes === 0) throw new Error('--large-rows needs --runtimes N');
+  if (several.largeRows !== undefined) several.partitionRows ??= 100_000;
   if (several.runtimes > 0) {
     const installed: ServerDatabase[] = [...(findBinary('mariadbd') ? ['mariadb' as const] : []), ...(findPostgresBinaries() ? ['postgres' as const] : [])];
     if (databaseText === undefined || databaseText === 'servers') several.databases = installed;

@@ -11,6 +11,12 @@
 // flight over all runtimes), a finished batch asks its runtime's dispatcher for the next one, and the
 // cron (every second) catches what a busy dispatcher let pass. Timed from the unpause to the last
 // batch's finished_at.
+//
+// The partitioned scenario (--large-rows R --partition-rows P): the set is one file of R rows, and the
+// row-processors split a file of more than P rows into partitions (row ranges, batch rows of their own) that
+// every runtime's dispatcher claims like batches; the runtime that settles the last one finishes the batch.
+// Checked on top: the batch PROCESSED with exact counters, the ranges cover the file once, every partition
+// PROCESSED with its range's counters and claimed once (bench/partition-checks.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
@@ -19,6 +25,7 @@ import { Client } from 'pg';
 import { startMariaDb, type MariaDbServer } from '../test/support/mariadb-server';
 import { startPostgres, type PostgresServer } from '../test/support/postgres-server';
 import { BenchChild } from './child';
+import { benchBatchRow, checkPartitions, type PartitionCheck } from './partition-checks';
 import { DISPATCHER_NODE, GROUP_TYPE, pipelineFlow, STORE_NODE, type ServerStoreSettings } from './flows';
 import type { BenchOptions, RuntimesSetting, ServerDatabase } from './options';
 import { cpuSecondsOf } from './proc';
@@ -67,9 +74,19 @@ export interface SeveralRunResult {
   limitHeld?: boolean;
   /** Batches each runtime claimed, and its CPU seconds over the timed part. */
   perRuntime?: { runtime: number; batches: number; rows: number; cpuSeconds?: number }[];
-  /** Each batch: the runtime that claimed it, and its start and end, ms after the unpause. */
-  timeline?: { batchId: number; runtime?: number; startMs?: number; endMs?: number }[];
+  /** Each batch: the runtime that claimed it, and its start and end, ms after the unpause (a partition: its rows). */
+  timeline?: { batchId: number; runtime?: number; startMs?: number; endMs?: number; partitionOf?: number; firstRow?: number; lastRow?: number }[];
   speedUp?: number;
+  /**
+   * The partitioned scenario (--large-rows): one batch of `rows` rows split into partitions of `partitionRows`.
+   * perRuntime then counts partitions as batches; the batch itself is claimed by one runtime (which splits it)
+   * and finished by the one that settles its last partition.
+   */
+  partitionRows?: number;
+  partitions?: PartitionCheck;
+  /** The runtime that claimed and split the batch, and the one that finished it. */
+  splitBy?: number;
+  finishedBy?: number;
 }
 
 interface StoreServer {
@@ -137,9 +154,15 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
   }
 }
 
-async function countByStatus(db: Knex, table: string): Promise<Record<string, number>> {
-  const rows = (await db(table).select('status').count({ count: '*' }).groupBy('status')) as { status: string; count: number | string }[];
+async function countByStatus(query: Knex.QueryBuilder): Promise<Record<string, number>> {
+  const rows = (await query.select('status').count({ count: '*' }).groupBy('status')) as { status: string; count: number | string }[];
   return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+}
+
+/** The partitioned scenario: the row-processor splits a file of more than partitionRows rows. */
+function withPartitionRows(flow: ReturnType<typeof pipelineFlow>, partitionRows: number | undefined): ReturnType<typeof pipelineFlow> {
+  if (partitionRows === undefined) return flow;
+  return { ...flow, nodes: flow.nodes.map((node) => (node.type === 'row-processor' ? { ...node, partitionRows: String(partitionRows) } : node)) };
 }
 
 /** One set of batches on `runtimes` runtimes. */
@@ -147,15 +170,18 @@ async function runSet(ctx: SeveralContext, server: StoreServer, database: Server
   const several = ctx.options.several!;
   const { concurrency } = ctx.options;
   const latencyMs = setting === 'cpu' ? 0 : several.slowLatencyMs;
-  const rows = several.batches * several.batchRows;
+  // The partitioned scenario: one file of largeRows rows, which the row-processor splits into partitions.
+  const partitionRows = several.largeRows === undefined ? undefined : several.partitionRows;
+  const rows = several.largeRows ?? several.batches * several.batchRows;
   const result: SeveralRunResult = {
     database,
     setting,
     latencyMs,
     jsonata: setting === 'cpu',
     runtimes,
-    batches: several.batches,
+    batches: batchFiles.length,
     rows,
+    partitionRows,
     ok: false,
     requestLimit: several.maxInFlight * concurrency,
   };
@@ -170,21 +196,24 @@ async function runSet(ctx: SeveralContext, server: StoreServer, database: Server
   let db: Knex | undefined;
   try {
     const flowFor = (index: number) =>
-      pipelineFlow({
-        store,
-        apiOrigin: ctx.apiOrigin,
-        concurrency,
-        pollSeconds: ctx.options.pollSeconds,
-        stableSeconds: ctx.options.stableSeconds,
-        jsonata: setting === 'cpu',
-        // Only the first runtime gets files; the others register the same processing folder all the same.
-        inbound: index === 0 ? 'inbound' : `inbound-${index + 1}`,
-        cron: '* * * * * *',
-        fetchSize: several.fetchSize,
-        maxInFlight: several.maxInFlight,
-        pullNextBatch: true,
-        dispatchOnPark: false,
-      });
+      withPartitionRows(
+        pipelineFlow({
+          store,
+          apiOrigin: ctx.apiOrigin,
+          concurrency,
+          pollSeconds: ctx.options.pollSeconds,
+          stableSeconds: ctx.options.stableSeconds,
+          jsonata: setting === 'cpu',
+          // Only the first runtime gets files; the others register the same processing folder all the same.
+          inbound: index === 0 ? 'inbound' : `inbound-${index + 1}`,
+          cron: '* * * * * *',
+          fetchSize: several.fetchSize,
+          maxInFlight: several.maxInFlight,
+          pullNextBatch: true,
+          dispatchOnPark: false,
+        }),
+        partitionRows,
+      );
     const job = { dataDir, storeNode: STORE_NODE };
     // The first one runs the migrations; the others start together after it.
     children.push(startRuntime(ctx, runDir, 0, job, flowFor(0)));
@@ -214,12 +243,12 @@ async function runSet(ctx: SeveralContext, server: StoreServer, database: Server
     for (const file of batchFiles) fs.copyFileSync(file, path.join(staging, path.basename(file)));
     for (const file of batchFiles) fs.renameSync(path.join(staging, path.basename(file)), path.join(dataDir, 'inbound', path.basename(file)));
     const table = 'bsync_batch';
-    await waitFor('parking every batch', 60_000 + several.batches * several.batchRows, async () => {
+    await waitFor('parking every batch', 60_000 + rows, async () => {
       const [{ count }] = (await db!(table).count({ count: '*' })) as { count: number | string }[];
-      return Number(count) >= several.batches ? true : undefined;
+      return Number(count) >= batchFiles.length ? true : undefined;
     });
-    const parked = await countByStatus(db, table);
-    if ((parked.NEW ?? 0) !== several.batches) throw new Error(`expected ${several.batches} NEW batches before the start, found ${JSON.stringify(parked)}`);
+    const parked = await countByStatus(db.queryBuilder().from(table));
+    if ((parked.NEW ?? 0) !== batchFiles.length) throw new Error(`expected ${batchFiles.length} NEW batches before the start, found ${JSON.stringify(parked)}`);
 
     await fetch(`${ctx.apiOrigin}/reset?latency=${latencyMs}`, { method: 'POST' });
     const cpuBefore = children.map((child) => cpuSecondsOf(child.pid));
@@ -236,43 +265,60 @@ async function runSet(ctx: SeveralContext, server: StoreServer, database: Server
     for (const child of children) child.send({ type: 'trigger', node: DISPATCHER_NODE });
 
     const perRowMs = setting === 'cpu' ? 5 : Math.max(5, (latencyMs * 4) / concurrency);
+    // A partitioned batch is PROCESSING while its partitions run: it settles when the last one has finished it.
     await waitFor('every batch settling', 120_000 + rows * perRowMs, async () => {
-      const [{ count }] = (await db!(table).whereIn('status', SETTLED).count({ count: '*' })) as { count: number | string }[];
-      return Number(count) >= several.batches ? true : undefined;
+      const [{ count }] = (await db!(table).whereNull('partition_of').whereIn('status', SETTLED).count({ count: '*' })) as { count: number | string }[];
+      return Number(count) >= batchFiles.length ? true : undefined;
     });
     const cpuAfter = children.map((child) => cpuSecondsOf(child.pid));
 
-    const batches = (await db(table).select('id', 'status', 'succeeded_rows', 'attempts', 'started_at', 'finished_at')) as {
-      id: number | string;
-      started_at: number | string | null;
-      status: string;
-      succeeded_rows: number | string;
-      attempts: number | string;
-      finished_at: number | string | null;
-    }[];
-    const events = (await db('bsync_event').where('entity', 'batch').whereIn('action', ['claimed', 'lease-expired-reclaimed']).select('batch_id', 'action', 'actor')) as {
+    const batches = (
+      (await db(table).select(
+        'id',
+        'status',
+        'partition_of',
+        'first_row',
+        'last_row',
+        'partition_count',
+        'processed_rows',
+        'succeeded_rows',
+        'failed_rows',
+        'attempts',
+        'started_at',
+        'finished_at',
+      )) as Record<string, unknown>[]
+    ).map(benchBatchRow);
+    const topLevel = batches.filter((batch) => batch.partitionOf === null);
+    const events = (await db('bsync_event').where('entity', 'batch').whereIn('action', ['claimed', 'lease-expired-reclaimed', 'partitions-settled']).select('batch_id', 'action', 'actor')) as {
       batch_id: number | string;
       action: string;
       actor: string;
     }[];
     const answered = await stubStats(ctx.apiOrigin);
-    const finishedAt = Math.max(...batches.map((batch) => Number(batch.finished_at ?? Date.now())));
+    const finishedAt = Math.max(...topLevel.map((batch) => batch.finishedAt ?? Date.now()));
     result.durationMs = finishedAt - startedAt;
     result.rowsPerSecond = (rows / result.durationMs) * 1000;
-    result.statuses = await countByStatus(db, table);
+    result.statuses = await countByStatus(db.queryBuilder().from(table).whereNull('partition_of'));
     result.server = answered;
     result.exactlyOnce = answered.requests === rows && answered.distinctKeys === rows && answered.duplicateKeys === 0 && answered.missingKeys === 0;
     const claims = events.filter((event) => event.action === 'claimed');
     result.claimEvents = claims.length;
-    result.reclaimEvents = events.length - claims.length;
+    result.reclaimEvents = events.filter((event) => event.action === 'lease-expired-reclaimed').length;
     const claimsOf = (id: number) => claims.filter((event) => Number(event.batch_id) === id).length;
-    result.claimedOnce = result.reclaimEvents === 0 && batches.every((batch) => claimsOf(Number(batch.id)) === 1 && Number(batch.attempts) === 1);
+    // Every batch row: the batches, a partitioned batch and each of its partitions.
+    result.claimedOnce = result.reclaimEvents === 0 && batches.every((batch) => claimsOf(batch.id) === 1 && batch.attempts === 1);
     result.peakRequestsInFlight = answered.maxInFlight;
     result.limitHeld = answered.maxInFlight <= result.requestLimit;
     // lease_owner is host:pid:nodeId (runtimeId): the pid says which runtime claimed the batch.
-    const rowsOf = new Map(batches.map((batch) => [Number(batch.id), Number(batch.succeeded_rows)]));
+    const rowsOf = new Map(batches.map((batch) => [batch.id, batch.succeededRows]));
+    // Partitioned: a runtime's share is the partitions it ran (the batch it split sent no row itself).
+    const worked = new Set(batches.filter((batch) => (partitionRows === undefined ? true : batch.partitionOf !== null)).map((batch) => batch.id));
+    const runtimeOfActor = (actor: string | undefined) => {
+      const index = children.findIndex((child) => actor?.split(':')[1] === String(child.pid));
+      return index >= 0 ? index + 1 : undefined;
+    };
     result.perRuntime = children.map((child, index) => {
-      const mine = claims.filter((event) => event.actor.split(':')[1] === String(child.pid));
+      const mine = claims.filter((event) => worked.has(Number(event.batch_id)) && event.actor.split(':')[1] === String(child.pid));
       const before = cpuBefore[index];
       const after = cpuAfter[index];
       return {
@@ -282,20 +328,30 @@ async function runSet(ctx: SeveralContext, server: StoreServer, database: Server
         cpuSeconds: before === undefined || after === undefined ? undefined : Math.round((after - before) * 10) / 10,
       };
     });
-    const runtimeOf = (batchId: number) => {
-      const actor = claims.find((event) => Number(event.batch_id) === batchId)?.actor;
-      const index = children.findIndex((child) => actor?.split(':')[1] === String(child.pid));
-      return index >= 0 ? index + 1 : undefined;
-    };
-    const offset = (at: number | string | null) => (at === null ? undefined : Number(at) - startedAt);
-    result.timeline = batches.map((batch) => ({ batchId: Number(batch.id), runtime: runtimeOf(Number(batch.id)), startMs: offset(batch.started_at), endMs: offset(batch.finished_at) }));
-    const allProcessed = (result.statuses.PROCESSED ?? 0) === several.batches && batches.every((batch) => Number(batch.succeeded_rows) === several.batchRows);
+    const runtimeOf = (batchId: number) => runtimeOfActor(claims.find((event) => Number(event.batch_id) === batchId)?.actor);
+    const offset = (at: number | null) => (at === null ? undefined : at - startedAt);
+    result.timeline = batches.map((batch) => ({
+      batchId: batch.id,
+      runtime: runtimeOf(batch.id),
+      startMs: offset(batch.startedAt),
+      endMs: offset(batch.finishedAt),
+      ...(batch.partitionOf === null ? {} : { partitionOf: batch.partitionOf, firstRow: batch.firstRow ?? undefined, lastRow: batch.lastRow ?? undefined }),
+    }));
+    let allProcessed: boolean;
+    if (partitionRows === undefined) {
+      allProcessed = (result.statuses.PROCESSED ?? 0) === several.batches && batches.every((batch) => batch.succeededRows === several.batchRows);
+    } else {
+      result.partitions = checkPartitions(batches, rows, partitionRows);
+      allProcessed = result.partitions.batchWhole && result.partitions.partitionsSettled && result.partitions.rangesWhole;
+      result.splitBy = runtimeOf(topLevel[0]?.id);
+      result.finishedBy = runtimeOfActor(events.find((event) => event.action === 'partitions-settled')?.actor);
+    }
     result.ok = allProcessed && result.exactlyOnce && result.claimedOnce && result.limitHeld;
     if (!result.ok) {
       result.error = [
-        allProcessed ? '' : `batches: ${JSON.stringify(result.statuses)}`,
+        allProcessed ? '' : result.partitions ? result.partitions.problems.join('; ') : `batches: ${JSON.stringify(result.statuses)}`,
         result.exactlyOnce ? '' : `not exactly once: ${answered.requests} requests, ${answered.distinctKeys} keys, ${answered.duplicateKeys} duplicates`,
-        result.claimedOnce ? '' : `claims: ${claims.length} claimed, ${result.reclaimEvents} reclaimed for ${several.batches} batches`,
+        result.claimedOnce ? '' : `claims: ${claims.length} claimed, ${result.reclaimEvents} reclaimed for ${batches.length} batch rows`,
         result.limitHeld ? '' : `${answered.maxInFlight} requests in flight, above the limit of ${result.requestLimit}`,
       ]
         .filter(Boolean)
@@ -316,7 +372,10 @@ function format(value: number | undefined, digits = 0): string {
 }
 
 function printTable(results: SeveralRunResult[]): void {
-  const header = ['store', 'setting', 'runtimes', 'rows/s', 'speed-up', 'peak in flight / limit', 'batches per runtime', 'CPU s per runtime', 'exactly once', 'claimed once', 'note'];
+  const partitioned = results.some((r) => r.partitionRows !== undefined);
+  const header = ['store', 'setting', 'runtimes', 'rows/s', 'speed-up', 'peak in flight / limit', partitioned ? 'partitions per runtime' : 'batches per runtime', 'CPU s per runtime', 'exactly once', 'claimed once'];
+  if (partitioned) header.push('partitions settled', 'split / finished by');
+  header.push('note');
   const rows = results.map((r) => [
     r.database,
     `${r.setting} (${r.latencyMs} ms${r.jsonata ? ', JSONata' : ''})`,
@@ -328,6 +387,9 @@ function printTable(results: SeveralRunResult[]): void {
     r.perRuntime?.map((p) => format(p.cpuSeconds, 1)).join(' + ') ?? '-',
     r.exactlyOnce === undefined ? '-' : r.exactlyOnce ? 'yes' : 'NO',
     r.claimedOnce === undefined ? '-' : r.claimedOnce ? 'yes' : 'NO',
+    ...(partitioned
+      ? [r.partitions === undefined ? '-' : `${r.partitions.partitionsSettled && r.partitions.rangesWhole ? 'yes' : 'NO'} (${r.partitions.partitions})`, `${r.splitBy ?? '-'} / ${r.finishedBy ?? '-'}`]
+      : []),
     r.ok ? '' : (r.error ?? 'failed').split('\n')[0].slice(0, 120),
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
@@ -343,7 +405,13 @@ export async function runSeveralRuntimes(ctx: SeveralContext): Promise<SeveralRu
   const batchDir = path.join(ctx.workDir, 'batches');
   fs.mkdirSync(batchDir, { recursive: true });
   const batchFiles: string[] = [];
-  for (let k = 0; k < several.batches; k += 1) {
+  if (several.largeRows !== undefined) {
+    console.log(`  partitioned: one batch of ${several.largeRows.toLocaleString('en-US')} rows, partitions of ${several.partitionRows!.toLocaleString('en-US')} rows (instead of the set)`);
+    const file = path.join(batchDir, 'employee-bank-connections-large.csv');
+    await writeCsv(file, several.largeRows);
+    batchFiles.push(file);
+  }
+  for (let k = 0; several.largeRows === undefined && k < several.batches; k += 1) {
     const file = path.join(batchDir, `employee-bank-connections-${String(k + 1).padStart(3, '0')}.csv`);
     await writeCsv(file, several.batchRows, 1 + k * several.batchRows);
     batchFiles.push(file);

@@ -1,7 +1,8 @@
 // Keeps `npm run bench` working: a small run (2,000 rows, SQLite) must finish, write its JSON result, and
 // show every variant delivering each row exactly once; the grouped and upsert variants the same, each by its
-// own measure; and a small `--runtimes 2` run (MariaDB) must show each row once, each batch claimed once and
-// the shared limit held. The figures themselves are not judged here.
+// own measure; a small `--runtimes 2` run (MariaDB) must show each row once, each batch claimed once and
+// the shared limit held; and a small partitioned run (one batch of 3,000 rows in partitions of 1,000) each row
+// once, each partition claimed once and settled, the batch whole. The figures themselves are not judged here.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -170,6 +171,86 @@ it(
         assert.equal(result.perRuntime.length, result.runtimes, name);
         assert.equal(result.perRuntime.reduce((sum, runtime) => sum + runtime.batches, 0), BATCHES, name);
         assert.equal(result.perRuntime.reduce((sum, runtime) => sum + runtime.rows, 0), BATCHES * BATCH_ROWS, name);
+        assert.ok((result.rowsPerSecond ?? 0) > 0, name);
+        if (result.runtimes === 2) assert.ok((result.speedUp ?? 0) > 0, `${name}: a speed-up against one runtime`);
+      }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  },
+);
+
+const LARGE_ROWS = 3000;
+const PARTITION_ROWS = 1000;
+
+it(
+  'npm run bench -- --runtimes 2 --large-rows 3000 --partition-rows 1000 (MariaDB): one batch in partitions, each row exactly once, each partition claimed once and settled',
+  { timeout: 600_000, skip: findBinary('mariadbd') ? false : 'mariadbd is not installed' },
+  async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-bench-partitions-'));
+    try {
+      const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
+      const args = [script, '--runtimes', '2', '--large-rows', String(LARGE_ROWS), '--partition-rows', String(PARTITION_ROWS), '--database', 'mariadb', '--out', out];
+      const { code, output } = await run(args);
+      assert.equal(code, 0, output);
+      const files = fs.readdirSync(out).filter((name) => name.endsWith('-runtimes.json'));
+      assert.equal(files.length, 1, `one JSON result in ${out}: ${files.join(', ')}`);
+      const report = JSON.parse(fs.readFileSync(path.join(out, files[0]), 'utf8')) as {
+        results: {
+          setting: string;
+          runtimes: number;
+          ok: boolean;
+          error?: string;
+          rows: number;
+          partitionRows: number;
+          exactlyOnce: boolean;
+          claimedOnce: boolean;
+          claimEvents: number;
+          reclaimEvents: number;
+          limitHeld: boolean;
+          statuses: Record<string, number>;
+          server: { requests: number; distinctKeys: number; duplicateKeys: number };
+          partitions: { partitions: number; expectedPartitions: number; batchWhole: boolean; partitionsSettled: boolean; rangesWhole: boolean; problems: string[] };
+          perRuntime: { batches: number; rows: number }[];
+          timeline: { batchId: number; runtime?: number; partitionOf?: number; firstRow?: number; lastRow?: number }[];
+          splitBy?: number;
+          finishedBy?: number;
+          rowsPerSecond?: number;
+          speedUp?: number;
+        }[];
+      };
+      const partitionCount = LARGE_ROWS / PARTITION_ROWS;
+      assert.deepEqual(report.results.map((result) => `${result.setting}/${result.runtimes}`), ['cpu/1', 'cpu/2', 'latency/1', 'latency/2']);
+      for (const result of report.results) {
+        const name = `${result.setting}, ${result.runtimes} runtime(s)`;
+        assert.ok(result.ok, `${name}: ${result.error}`);
+        assert.equal(result.rows, LARGE_ROWS, name);
+        assert.equal(result.partitionRows, PARTITION_ROWS, name);
+        // Each row once at the server.
+        assert.equal(result.exactlyOnce, true, `${name}: ${JSON.stringify(result.server)}`);
+        assert.equal(result.server.requests, LARGE_ROWS, name);
+        assert.equal(result.server.distinctKeys, LARGE_ROWS, name);
+        assert.equal(result.server.duplicateKeys, 0, name);
+        // The batch whole, its partitions settled and covering the file once.
+        assert.deepEqual(result.statuses, { PROCESSED: 1 }, name);
+        assert.equal(result.partitions.partitions, partitionCount, name);
+        assert.equal(result.partitions.expectedPartitions, partitionCount, name);
+        assert.equal(result.partitions.batchWhole, true, `${name}: ${result.partitions.problems.join('; ')}`);
+        assert.equal(result.partitions.partitionsSettled, true, `${name}: ${result.partitions.problems.join('; ')}`);
+        assert.equal(result.partitions.rangesWhole, true, `${name}: ${result.partitions.problems.join('; ')}`);
+        // Claimed once each: the batch (by the runtime that split it) and every partition.
+        assert.equal(result.claimedOnce, true, name);
+        assert.equal(result.claimEvents, 1 + partitionCount, name);
+        assert.equal(result.reclaimEvents, 0, name);
+        assert.equal(result.limitHeld, true, name);
+        const partitions = result.timeline.filter((entry) => entry.partitionOf !== undefined);
+        assert.equal(partitions.length, partitionCount, name);
+        for (const partition of partitions) assert.ok(partition.runtime !== undefined && partition.runtime <= result.runtimes, `${name}: partition ${partition.batchId} ran on runtime ${partition.runtime}`);
+        assert.ok(result.splitBy !== undefined && result.finishedBy !== undefined, `${name}: split by ${result.splitBy}, finished by ${result.finishedBy}`);
+        // The runtimes' shares: partitions, not the batch they split.
+        assert.equal(result.perRuntime.length, result.runtimes, name);
+        assert.equal(result.perRuntime.reduce((sum, runtime) => sum + runtime.batches, 0), partitionCount, name);
+        assert.equal(result.perRuntime.reduce((sum, runtime) => sum + runtime.rows, 0), LARGE_ROWS, name);
         assert.ok((result.rowsPerSecond ?? 0) > 0, name);
         if (result.runtimes === 2) assert.ok((result.speedUp ?? 0) > 0, `${name}: a speed-up against one runtime`);
       }
