@@ -89,6 +89,17 @@ export async function scanCsv(filePath: string, options?: CsvOptions): Promise<C
 }
 
 /**
+ * The header's columns only, read from the first record: for a file scanned whole before (a partition of a
+ * batch whose scan found every row readable), so its rows need not all be read again to learn them.
+ */
+export async function readCsvColumns(filePath: string, options?: CsvOptions): Promise<string[]> {
+  let columns: string[] = [];
+  // The header is read before the first row comes; leaving the loop at it closes the file.
+  for await (const row of readRows(filePath, resolveCsvOptions(options), 0, (found) => (columns = found))) if (row) break;
+  return columns;
+}
+
+/**
  * The quick pass of scanCsv: the same stages and parser settings as readRows, but no line bookkeeping
  * (line counters per record) and no row objects. Rejects on any problem, without locating it.
  */

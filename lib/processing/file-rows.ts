@@ -1,4 +1,4 @@
-import { ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, raggedRowReason, readCsvRows, rowOriginal, scanCsv, type CsvRow } from '../csv';
+import { ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, raggedRowReason, readCsvColumns, readCsvRows, rowOriginal, scanCsv, type CsvRow } from '../csv';
 import { idempotencyKey } from '../lineage';
 import type { BatchFileFormat } from '../store';
 import { readJsonlRows, scanJsonl, type JsonlRow } from '../jsonl';
@@ -47,6 +47,23 @@ export async function scanBatchFile(filePath: string, settings: ProcessorSetting
     headerColumns: scan.columns,
     rowColumns: scan.columns.filter((column) => column !== ERROR_FILE_ROW_COLUMN && column !== ERROR_FILE_ERROR_COLUMN),
     replay: scan.columns.includes(ERROR_FILE_ROW_COLUMN),
+  };
+}
+
+/**
+ * What a partition needs of its batch's file: the batch's scan found every row readable and counted them
+ * (`totalRows`), so only the header is read again, not the whole file (which each partition would otherwise
+ * pay for, over and over).
+ */
+export async function scanPartitionFile(filePath: string, settings: ProcessorSettings, kind: BatchFileKind, totalRows: number): Promise<BatchFileScan> {
+  if (kind.format === 'jsonl') return { format: 'jsonl', rows: totalRows, headerColumns: [], rowColumns: [], replay: kind.replay };
+  const columns = await readCsvColumns(filePath, settings.csv);
+  return {
+    format: 'csv',
+    rows: totalRows,
+    headerColumns: columns,
+    rowColumns: columns.filter((column) => column !== ERROR_FILE_ROW_COLUMN && column !== ERROR_FILE_ERROR_COLUMN),
+    replay: columns.includes(ERROR_FILE_ROW_COLUMN),
   };
 }
 

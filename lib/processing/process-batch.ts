@@ -8,7 +8,7 @@ import { AllOrNothingSend, checkEveryRow, compensateAppliedRows, compensationDue
 import { CheckpointTracker, type RowResult } from './checkpoint-tracker';
 import { failBatch, failUnreadBatch, finishBatch, reparkBatch, type BatchFileEnd, type EndContext } from './end-batch';
 import { locateBatchFile } from './file-locations';
-import { readFileRows, scanBatchFile, type BatchFileScan } from './file-rows';
+import { readFileRows, scanBatchFile, scanPartitionFile, type BatchFileScan } from './file-rows';
 import { LeaseKeeper } from './lease-keeper';
 import { KeyedDelivery, withCreateRequest } from './keyed-delivery';
 import { fillPathTemplate } from './path-template';
@@ -105,7 +105,8 @@ class BatchRun {
     }
     let scan: BatchFileScan;
     try {
-      scan = await scanBatchFile(filePath, this.settings, { format: this.batch.format, replay: lineage.parent_batch_id !== null });
+      const kind = { format: this.batch.format, replay: lineage.parent_batch_id !== null };
+      scan = this.parent?.total_rows ? await scanPartitionFile(filePath, this.settings, kind, this.parent.total_rows) : await scanBatchFile(filePath, this.settings, kind);
     } catch (error) {
       // Unreadable input: nothing is sent, and the original stays where it is for a fix and a retry.
       if (error instanceof CsvFormatError || error instanceof JsonlFormatError) return this.failed(error.message);

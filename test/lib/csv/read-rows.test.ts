@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { CsvFormatError, readCsvRows, scanCsv, type CsvOptions, type CsvRow } from '../../../lib/csv';
+import { CsvFormatError, readCsvColumns, readCsvRows, scanCsv, type CsvOptions, type CsvRow } from '../../../lib/csv';
 import { BsyncError, InvalidRequestError } from '../../../lib/errors';
 import { useTempDir } from './temp-dir';
 
@@ -126,6 +126,13 @@ describe('readCsvRows: row numbers and resume', () => {
       ],
     );
     assert.deepEqual(await readAll(filePath, {}, 5), []);
+  });
+
+  it('readCsvColumns reads the header only: a file broken further down still gives its columns', async () => {
+    // A quote never closed after row 2 fails a whole read; the columns come from the first record alone.
+    const filePath = file('header-only.csv', `\uFEFF${HEADER}\n1,a,b,c,d\n2,"never closed,b,c,d\n${'3,a,b,c,d\n'.repeat(20_000)}`);
+    assert.deepEqual(await readCsvColumns(filePath), COLUMNS);
+    await formatErrorOf(scanCsv(filePath));
   });
 
   it('yields a ragged row with its field count instead of failing the file', async () => {
