@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readCsvRows, scanCsv } from '../lib/csv';
+import { csvRowStarts, readCsvRows, scanCsv, type CsvRowStart } from '../lib/csv';
 import { writeCsv } from './reference-rows';
 
 function argument(name: string, fallback: number): number {
@@ -25,10 +25,10 @@ function cpuMs(): number {
 }
 
 /** Opens the file, skips `afterRow` rows and reads one: the time and CPU that took, ms. */
-async function firstRowAfter(file: string, afterRow: number): Promise<{ wallMs: number; cpuMs: number; firstRow: number }> {
+async function firstRowAfter(file: string, afterRow: number, start?: CsvRowStart): Promise<{ wallMs: number; cpuMs: number; firstRow: number }> {
   const wallBefore = performance.now();
   const cpuBefore = cpuMs();
-  for await (const row of readCsvRows(file, {}, afterRow)) {
+  for await (const row of readCsvRows(file, {}, afterRow, start)) {
     return { wallMs: performance.now() - wallBefore, cpuMs: cpuMs() - cpuBefore, firstRow: row.rowNumber };
   }
   throw new Error(`${file} has no row after ${afterRow}`);
@@ -60,6 +60,19 @@ async function main(): Promise<void> {
       if (skip.firstRow !== firstRow) throw new Error(`after ${firstRow - 1} rows the reader gave row ${skip.firstRow}`);
       skips.push({ firstRow, wallMs: skip.wallMs, cpuMs: skip.cpuMs });
     }
+    // What the row-processor does since partitions start at their row: one pass at the split finds where each
+    // partition's first row starts, and each partition reads the header and then from there.
+    const startsWallBefore = performance.now();
+    const startsCpuBefore = cpuMs();
+    const starts = (await csvRowStarts(file, {}, skips.map((skip) => skip.firstRow)))!;
+    const startsPass = { wallMs: performance.now() - startsWallBefore, cpuMs: cpuMs() - startsCpuBefore };
+    const fromStarts: { firstRow: number; wallMs: number; cpuMs: number }[] = [];
+    for (const start of starts) {
+      const read = await firstRowAfter(file, start.rowNumber - 1, start);
+      if (read.firstRow !== start.rowNumber) throw new Error(`from the start of row ${start.rowNumber} the reader gave row ${read.firstRow}`);
+      fromStarts.push({ firstRow: start.rowNumber, wallMs: read.wallMs, cpuMs: read.cpuMs });
+    }
+    const startedTotal = fromStarts.reduce((sum, read) => ({ wallMs: sum.wallMs + read.wallMs, cpuMs: sum.cpuMs + read.cpuMs }), { wallMs: 0, cpuMs: 0 });
     const total = skips.reduce((sum, skip) => ({ wallMs: sum.wallMs + skip.wallMs, cpuMs: sum.cpuMs + skip.cpuMs }), { wallMs: 0, cpuMs: 0 });
     const round = (ms: number) => Math.round(ms);
     console.log(`${rows.toLocaleString('en-US')} rows, partitions of ${partitionRows.toLocaleString('en-US')}; load average ${os.loadavg().map((value) => value.toFixed(1)).join(' ')}`);
@@ -67,7 +80,9 @@ async function main(): Promise<void> {
     console.log(`one scan of the file (scanCsv): ${round(scan.wallMs)} ms, ${round(scan.cpuMs)} ms CPU`);
     for (const skip of skips) console.log(`  partition from row ${skip.firstRow.toLocaleString('en-US')}: first row after ${round(skip.wallMs)} ms, ${round(skip.cpuMs)} ms CPU`);
     console.log(`skipping in all partitions: ${round(total.wallMs)} ms, ${round(total.cpuMs)} ms CPU = ${(total.cpuMs / whole.cpuMs).toFixed(2)} × one read of the file`);
-    console.log(JSON.stringify({ rows, partitionRows, loadAverage: os.loadavg(), whole, scan, skips, total }));
+    console.log(`finding every partition's row start (one pass, at the split): ${round(startsPass.wallMs)} ms, ${round(startsPass.cpuMs)} ms CPU`);
+    console.log(`starting all partitions at their row (header, then from the byte): ${round(startedTotal.wallMs)} ms, ${round(startedTotal.cpuMs)} ms CPU`);
+    console.log(JSON.stringify({ rows, partitionRows, loadAverage: os.loadavg(), whole, scan, skips, total, startsPass, fromStarts, startedTotal }));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -45,6 +45,19 @@ interface ParsedRecord {
   lines: number;
   /** Blank lines skipped so far. */
   emptyLines: number;
+  /** Bytes of the file read so far: where the next record (or the blank lines before it) starts. */
+  bytes: number;
+}
+
+/**
+ * Where a data row starts in the file, so a reader can begin there instead of parsing every row before it
+ * (a partition of a large batch): the byte offset right after the row before it, how many data rows and lines
+ * come before. Known for UTF-8 files only, whose bytes the parser counts as they are in the file.
+ */
+export interface CsvRowStart {
+  rowNumber: number;
+  byte: number;
+  linesBefore: number;
 }
 
 /**
@@ -55,7 +68,7 @@ interface ParsedRecord {
 class LineCountingParser extends Parser {
   override push(record: unknown, encoding?: BufferEncoding): boolean {
     if (record === null) return super.push(null, encoding);
-    const tagged: ParsedRecord = { record: record as string[], lines: this.info.lines, emptyLines: this.info.empty_lines };
+    const tagged: ParsedRecord = { record: record as string[], lines: this.info.lines, emptyLines: this.info.empty_lines, bytes: this.info.bytes };
     return super.push(tagged, encoding);
   }
 }
@@ -65,8 +78,35 @@ class LineCountingParser extends Parser {
  * Rows up to and including `afterRow` are counted but not yielded (resume from a checkpoint).
  * Throws CsvFormatError when the file cannot be read as CSV; a ragged row is not an error, see fieldCount.
  */
-export function readCsvRows(filePath: string, options?: CsvOptions, afterRow = 0): AsyncIterable<CsvRow> {
-  return readRows(filePath, resolveCsvOptions(options), afterRow, () => undefined);
+export function readCsvRows(filePath: string, options?: CsvOptions, afterRow = 0, start?: CsvRowStart): AsyncIterable<CsvRow> {
+  if (start && afterRow < start.rowNumber - 1) throw new RangeError(`reading from row ${start.rowNumber} cannot resume after row ${afterRow}`);
+  return readRows(filePath, resolveCsvOptions(options), afterRow, () => undefined, start);
+}
+
+/**
+ * Where each of the given data rows starts (see CsvRowStart), in one pass over the file; undefined for a file
+ * that is not UTF-8 (its bytes are transcoded before the parser counts them). Rows beyond the file are left out.
+ */
+export async function csvRowStarts(filePath: string, options: CsvOptions | undefined, rowNumbers: readonly number[]): Promise<CsvRowStart[] | undefined> {
+  const resolved = resolveCsvOptions(options);
+  if (resolved.encoding !== 'utf8') return undefined;
+  const wanted = new Set(rowNumbers.filter((row) => row > 1));
+  const starts: CsvRowStart[] = [];
+  const fileName = path.basename(filePath);
+  const source = fs.createReadStream(filePath, { highWaterMark: 64 * 1024 });
+  const parser = new LineCountingParser(parserOptions(resolved));
+  pipeline(source, decodeStream(fileName, resolved), parser, () => undefined);
+  let rowNumber = resolved.header ? -1 : 0;
+  try {
+    for await (const { lines, bytes } of parser as AsyncIterable<ParsedRecord>) {
+      rowNumber += 1;
+      if (wanted.has(rowNumber + 1)) starts.push({ rowNumber: rowNumber + 1, byte: bytes, linesBefore: lines });
+      if (starts.length === wanted.size) break;
+    }
+  } finally {
+    source.destroy();
+  }
+  return starts;
 }
 
 /**
@@ -154,24 +194,29 @@ async function* readRows(
   options: ResolvedCsvOptions,
   afterRow: number,
   onColumns: (columns: string[]) => void,
+  /** Begin at this row's bytes (the header is read first, on its own): rows before it are not parsed at all. */
+  start?: CsvRowStart,
 ): AsyncGenerator<CsvRow, void, undefined> {
   const fileName = path.basename(filePath);
   let layout: RowLayout | undefined = options.header ? undefined : positionalLayout(givenColumns(options));
+  if (!layout && start) layout = headerLayout(fileName, await headerRecord(filePath, options), options.columns, 1, options.maxColumns);
   if (layout) onColumns(layout.columns);
 
   // csv-parse turns each chunk into rows at once, and they wait in its buffer until taken: smaller chunks
   // keep fewer rows waiting, fewer of them live long enough to be moved to the garbage collector's old
   // generation, and the heap grows less between full collections on a long file.
-  const source = fs.createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES });
+  const source = fs.createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES, start: start?.byte });
   const decoder = decodeStream(fileName, options);
   const parser = new LineCountingParser(parserOptions(options));
   // Any stage's error destroys the parser with it, so it reaches us through the loop below.
   pipeline(source, decoder, parser, () => undefined);
 
-  const position: ParsePosition = { lastRecordEndLine: 0, emptyLinesBeforeIt: 0, maxRowBytes: options.maxRowBytes };
-  let rowNumber = 0;
+  const linesBefore = start?.linesBefore ?? 0;
+  const position: ParsePosition = { lastRecordEndLine: linesBefore, emptyLinesBeforeIt: 0, maxRowBytes: options.maxRowBytes };
+  let rowNumber = start ? start.rowNumber - 1 : 0;
   try {
-    for await (const { record, lines, emptyLines } of parser as AsyncIterable<ParsedRecord>) {
+    for await (const { record, lines: linesHere, emptyLines } of parser as AsyncIterable<ParsedRecord>) {
+      const lines = linesHere + linesBefore;
       const line = lines - lineBreaksInside(record);
       position.lastRecordEndLine = lines;
       position.emptyLinesBeforeIt = emptyLines;
@@ -193,6 +238,22 @@ async function* readRows(
   }
 
   if (rowNumber === 0) throw emptyFileError(fileName, decoder.bytesRead, layout !== undefined && options.header);
+}
+
+/** The first record of the file as read: its header. */
+async function headerRecord(filePath: string, options: ResolvedCsvOptions): Promise<string[]> {
+  const fileName = path.basename(filePath);
+  const source = fs.createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES });
+  const parser = new Parser({ ...parserOptions(options), to: 1 });
+  pipeline(source, decodeStream(fileName, options), parser, () => undefined);
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) return record;
+  } catch (error) {
+    throw toCsvFormatError(error, fileName, { lastRecordEndLine: 0, emptyLinesBeforeIt: 0, maxRowBytes: options.maxRowBytes });
+  } finally {
+    source.destroy();
+  }
+  throw emptyFileError(fileName, 0, false);
 }
 
 function givenColumns(options: ResolvedCsvOptions): string[] {

@@ -1,4 +1,4 @@
-import { ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, raggedRowReason, readCsvColumns, readCsvRows, rowOriginal, scanCsv, type CsvRow } from '../csv';
+import { csvRowStarts, ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, raggedRowReason, readCsvColumns, readCsvRows, rowOriginal, scanCsv, type CsvRow, type CsvRowStart } from '../csv';
 import { idempotencyKey } from '../lineage';
 import type { BatchFileFormat } from '../store';
 import { readJsonlRows, scanJsonl, type JsonlRow } from '../jsonl';
@@ -50,6 +50,13 @@ export async function scanBatchFile(filePath: string, settings: ProcessorSetting
   };
 }
 
+/** Where the given rows start in a CSV file (one pass), for partitions to read from there; empty when unknown. */
+export async function rowStartsOf(filePath: string, settings: ProcessorSettings, scan: BatchFileScan, rowNumbers: readonly number[]): Promise<Map<number, { byte: number; linesBefore: number }>> {
+  if (scan.format !== 'csv') return new Map();
+  const starts = await csvRowStarts(filePath, settings.csv, rowNumbers);
+  return new Map((starts ?? []).map((start) => [start.rowNumber, { byte: start.byte, linesBefore: start.linesBefore }]));
+}
+
 /**
  * What a partition needs of its batch's file: the batch's scan found every row readable and counted them
  * (`totalRows`), so only the header is read again, not the whole file (which each partition would otherwise
@@ -81,6 +88,8 @@ export function readFileRows(
   batchId = originBatchId,
   /** A partition reads its row range only: the rows after `afterRow` up to this one. */
   lastRow = Infinity,
+  /** Where the partition's first row starts in the file: read from there, not from the top. */
+  start?: CsvRowStart,
 ): ReadAhead<CsvRow, RowWork> | ReadAhead<JsonlRow, RowWork> {
   if (scan.format === 'jsonl') {
     const jsonl = jsonlSettings(settings);
@@ -91,7 +100,7 @@ export function readFileRows(
     );
   }
   return new ReadAhead(
-    rowsUpTo(readCsvRows(filePath, settings.csv, afterRow), lastRow),
+    rowsUpTo(readCsvRows(filePath, settings.csv, afterRow, start), lastRow),
     (row: CsvRow) => {
       const originRow = scan.replay ? replayOriginRow(row.record[ERROR_FILE_ROW_COLUMN]) : row.rowNumber;
       if (originRow === undefined) return unkeyedReplayRow(row, scan.rowColumns, batchId);

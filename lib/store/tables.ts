@@ -84,6 +84,9 @@ export interface BatchRow {
   last_row: number | null;
   /** A parent: how many partitions its file was split into; 0 when it is processed whole. */
   partition_count: number;
+  /** A CSV partition: where its first row starts in the file (byte offset, lines before it); null when unknown. */
+  first_row_byte: number | null;
+  lines_before: number | null;
   row_schema: string | null;
   /** How the batch file is read: `csv` or `jsonl` (by the file's extension, or as its source set it). */
   format: BatchFileFormat;

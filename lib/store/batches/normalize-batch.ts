@@ -4,7 +4,7 @@ import type { BatchRow } from '../tables';
 const NUMERIC: (keyof BatchRow)[] = [
   'id', 'size', 'status_time', 'parked_until', 'priority', 'attempts', 'total_rows', 'processed_rows',
   'succeeded_rows', 'failed_rows', 'skipped_rows', 'checkpoint_row', 'lease_until', 'parent_batch_id', 'partition_of',
-  'first_row', 'last_row', 'partition_count', 'created_at',
+  'first_row', 'last_row', 'partition_count', 'first_row_byte', 'lines_before', 'created_at',
   'updated_at', 'started_at', 'finished_at',
 ];
 

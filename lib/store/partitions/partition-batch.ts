@@ -15,6 +15,8 @@ export interface PartitionRequest {
   partitionRows: number;
   /** The row schema the rows are validated with, kept on the parent as processing a batch keeps it. */
   rowSchema?: string | null;
+  /** Where each partition's first row starts in the file, by row number, when the reader knows (CSV in UTF-8). */
+  rowStarts?: ReadonlyMap<number, { byte: number; linesBefore: number }>;
   now?: number;
 }
 
@@ -71,6 +73,8 @@ export async function partitionBatch(store: Store, request: PartitionRequest): P
       partition_of: parent.id,
       first_row: range.firstRow,
       last_row: range.lastRow,
+      first_row_byte: request.rowStarts?.get(range.firstRow)?.byte ?? null,
+      lines_before: request.rowStarts?.get(range.firstRow)?.linesBefore ?? null,
       row_schema: parent.row_schema,
       created_at: now,
       updated_at: now,

@@ -105,6 +105,13 @@ describeEachDatabase('partitions of a large batch', (kind) => {
     const keys = sent.map((request) => String(request.headers['idempotency-key']));
     assert.equal(sent.length, 25, 'each row sent once');
     assert.deepEqual([...keys].sort(), rows.map((_, i) => `bsync-${claimed.id}-${i + 1}`).sort(), "the batch's own keys, each once");
+    // Each partition after the first reads from where its first row starts: each key goes with its own row.
+    for (const request of sent) {
+      const row = Number(String(request.headers['idempotency-key']).split('-').pop());
+      assert.equal(request.path, `/employees/${1000 + row}/bank-connections`, `row ${row} sent as itself`);
+    }
+    const byteOf = (row: number) => Buffer.byteLength([HEADER, ...rows.slice(0, row - 1)].join('\n') + '\n');
+    assert.deepEqual(partitions.map((p) => [p.first_row_byte, p.lines_before]), [[null, null], [byteOf(11), 11], [byteOf(21), 21]]);
 
     // Each partition claimed once; the last to settle finished the batch and said so.
     for (const partition of partitions) {
