@@ -91,7 +91,15 @@ function knexConfig(config: StoreConfig): Knex.Config {
       supportBigNumbers: true,
       charset: 'utf8mb4',
     },
-    pool: { min: 0, max: config.poolMax ?? 10 },
+    pool: {
+      min: 0,
+      max: config.poolMax ?? 10,
+      // READ COMMITTED for every transaction of the connection (see writeTransaction), set once here instead
+      // of one more statement before each transaction.
+      afterCreate: (connection: { query(sql: string, callback: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) => {
+        connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (error) => done(error, connection));
+      },
+    },
     acquireConnectionTimeout: 10000,
   };
 }

@@ -12,21 +12,30 @@ const MAX_ATTEMPTS = 5;
  *   them; a transaction the server picks as a deadlock victim (or, on PostgreSQL, fails on a
  *   serialization conflict) has been rolled back whole and is run again.
  */
-export async function writeTransaction<T>(store: Store, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+export async function writeTransaction<T>(store: Store, work: (trx: Knex.Transaction) => Promise<T>, options: WriteTransactionOptions = {}): Promise<T> {
   if (store.dialect === 'sqlite') {
     return store.knex.transaction(async (trx) => {
-      await trx(store.tables.control).whereNull('dispatcher').update({ updated_at: 0 });
+      if (!options.firstStatementWrites) await trx(store.tables.control).whereNull('dispatcher').update({ updated_at: 0 });
       return work(trx);
     });
   }
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await store.knex.transaction(work, { isolationLevel: 'read committed' });
+      // MySQL/MariaDB connections are READ COMMITTED for the session (open-store.ts): no SET before each one.
+      return await (store.dialect === 'mysql' ? store.knex.transaction(work) : store.knex.transaction(work, { isolationLevel: 'read committed' }));
     } catch (error) {
       if (!isDeadlock(error) || attempt >= MAX_ATTEMPTS) throw error;
       await new Promise((resolve) => setTimeout(resolve, attempt * 10 + Math.random() * 20));
     }
   }
+}
+
+export interface WriteTransactionOptions {
+  /**
+   * The work's first statement is a write (an UPDATE): on SQLite it takes the write lock itself, so the lock
+   * is not taken by a statement of its own first. Only for work that reads nothing before that first write.
+   */
+  firstStatementWrites?: boolean;
 }
 
 /** MySQL's deadlock and lock wait timeout; PostgreSQL's serialization_failure (40001) and deadlock_detected (40P01). */

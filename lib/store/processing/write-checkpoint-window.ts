@@ -113,7 +113,8 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
     const resolvedKeys = window.resolvedRows.length > 0 ? await resolveOnRetry(store, trx, window, now, events) : [];
     await recordEvents(store, trx, events);
     await settleLineage(store, trx, window, resolvedKeys, now);
-  });
+    // Its first statement is the guarded UPDATE of the batch row, which takes SQLite's write lock.
+  }, { firstStatementWrites: true });
 }
 
 /** Error payloads nobody works on, which a row failing again in a retry of its batch updates. */
