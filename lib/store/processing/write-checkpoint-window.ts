@@ -78,30 +78,14 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
       .where({ id: window.batchId, lease_owner: window.owner })
       .whereIn('status', ['SUBMITTED', 'PROCESSING']);
     if (window.claimAttempt !== undefined) guarded.where('attempts', window.claimAttempt);
-    const updated = await guarded.update({
-        checkpoint_row: window.checkpointRow,
-        processed_rows: trx.raw('?? + ?', ['processed_rows', window.processed]),
-        succeeded_rows: trx.raw('?? + ?', ['succeeded_rows', window.succeeded]),
-        failed_rows: trx.raw('?? + ?', ['failed_rows', window.failed]),
-        ...(window.skipped ? { skipped_rows: trx.raw('?? + ?', ['skipped_rows', window.skipped]) } : {}),
-        lease_until: window.leaseUntil,
-        updated_at: now,
-      });
+    const updated = await guarded.update({ checkpoint_row: window.checkpointRow, ...addedCounters(trx, window), lease_until: window.leaseUntil, updated_at: now });
     if (Number(updated) === 0) {
       const current = await trx(store.tables.batch).where('id', window.batchId).first('lease_owner');
       const holder = current?.lease_owner === window.owner ? `${window.owner}, a later claim` : (current?.lease_owner ?? null);
       throw new LeaseLostError(window.batchId, window.owner, holder);
     }
     if (window.partitionOf) {
-      await trx(store.tables.batch)
-        .where('id', window.partitionOf)
-        .update({
-          processed_rows: trx.raw('?? + ?', ['processed_rows', window.processed]),
-          succeeded_rows: trx.raw('?? + ?', ['succeeded_rows', window.succeeded]),
-          failed_rows: trx.raw('?? + ?', ['failed_rows', window.failed]),
-          ...(window.skipped ? { skipped_rows: trx.raw('?? + ?', ['skipped_rows', window.skipped]) } : {}),
-          updated_at: now,
-        });
+      await trx(store.tables.batch).where('id', window.partitionOf).update({ ...addedCounters(trx, window), updated_at: now });
       // From here on the rows are the parent's: their error payloads, key mappings and lineage.
       window = { ...window, batchId: window.partitionOf };
     }
@@ -115,6 +99,16 @@ export async function writeCheckpointWindow(store: Store, window: CheckpointWind
     await settleLineage(store, trx, window, resolvedKeys, now);
     // Its first statement is the guarded UPDATE of the batch row, which takes SQLite's write lock.
   }, { firstStatementWrites: true });
+}
+
+/** The window's counts added to a batch row's counters: the partition's own, and its batch's. */
+function addedCounters(trx: Knex.Transaction, window: CheckpointWindow): Record<string, Knex.Raw> {
+  return {
+    processed_rows: trx.raw('?? + ?', ['processed_rows', window.processed]),
+    succeeded_rows: trx.raw('?? + ?', ['succeeded_rows', window.succeeded]),
+    failed_rows: trx.raw('?? + ?', ['failed_rows', window.failed]),
+    ...(window.skipped ? { skipped_rows: trx.raw('?? + ?', ['skipped_rows', window.skipped]) } : {}),
+  };
 }
 
 /** Error payloads nobody works on, which a row failing again in a retry of its batch updates. */
