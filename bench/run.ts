@@ -606,27 +606,49 @@ function printTable(results: VariantResult[]): void {
 interface TargetCheck {
   variant: Variant;
   ratio: boolean | null;
+  cpu: boolean | null;
   statements: boolean | null;
   /** Judged on runs of 1,000,000 rows or more only. */
   memory: boolean | null;
   text: string;
 }
 
-/** The issue's targets, for the pipeline variants: 85% of the baseline, 5 statements per 1,000 rows, 150 MB above idle. */
-function checkTargets(results: VariantResult[], rows: number): TargetCheck[] {
+/** Issue 15's targets (issue 14's for the grouped variants), judged in this run against this run's baseline. */
+export const TARGETS = {
+  /** Rows/s against the baseline: with latency, at latency 0 (CPU-bound), with a JSONata mapping and check. */
+  ratioToBaseline: { plain: 0.95, plainAtLatency0: 0.9, jsonata: 0.9 },
+  /** CPU seconds of the runtime against the baseline script's, for the same rows. */
+  cpuToBaseline: { plain: 1.3, jsonata: 1.6 },
+  peakAboveIdleMBOnMillionRows: 80,
+  statementsPer1000Rows: 5,
+  groupedRowsPerSecond: 100_000,
+};
+
+function checkTargets(results: VariantResult[], options: { rows: number; latencyMs: number }, baselineCpuSeconds: number | undefined): TargetCheck[] {
+  const word = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'met' : 'MISSED');
   return results
-    .filter((r) => r.variant.startsWith('pipeline'))
+    .filter((r) => r.variant.startsWith('pipeline') || r.variant.startsWith('grouped'))
     .map((r) => {
-      const ratio = r.ratioToBaseline === undefined ? null : r.ratioToBaseline >= 0.85;
-      const statements = r.statementsPer1000Rows === undefined ? null : r.statementsPer1000Rows <= 5;
-      const memory = rows >= 1_000_000 && r.peakAboveIdleMB !== undefined ? r.peakAboveIdleMB <= 150 : null;
-      const word = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'met' : 'MISSED');
+      if (r.variant.startsWith('grouped')) {
+        const ratio = r.rowsPerSecond === undefined ? null : r.rowsPerSecond >= TARGETS.groupedRowsPerSecond;
+        const text = `${format(r.rowsPerSecond)} rows/s (>= ${format(TARGETS.groupedRowsPerSecond)}: ${word(ratio)})`;
+        return { variant: r.variant, ratio, cpu: null, statements: null, memory: null, text };
+      }
+      const jsonata = r.variant.endsWith('-jsonata');
+      const wantedRatio = jsonata ? TARGETS.ratioToBaseline.jsonata : options.latencyMs === 0 ? TARGETS.ratioToBaseline.plainAtLatency0 : TARGETS.ratioToBaseline.plain;
+      const wantedCpu = jsonata ? TARGETS.cpuToBaseline.jsonata : TARGETS.cpuToBaseline.plain;
+      const cpuRatio = baselineCpuSeconds && r.cpu?.process !== undefined ? r.cpu.process / baselineCpuSeconds : undefined;
+      const ratio = r.ratioToBaseline === undefined ? null : r.ratioToBaseline >= wantedRatio;
+      const cpu = cpuRatio === undefined ? null : cpuRatio <= wantedCpu;
+      const statements = r.statementsPer1000Rows === undefined ? null : r.statementsPer1000Rows <= TARGETS.statementsPer1000Rows;
+      const memory = options.rows >= 1_000_000 && r.peakAboveIdleMB !== undefined ? r.peakAboveIdleMB <= TARGETS.peakAboveIdleMBOnMillionRows : null;
       const text = [
-        `${format((r.ratioToBaseline ?? NaN) * 100)}% of the baseline (>= 85%: ${word(ratio)})`,
-        `${format(r.statementsPer1000Rows, 2)} statements/1k rows (<= 5: ${word(statements)})`,
-        `${format(r.peakAboveIdleMB, 1)} MB above idle (<= 150 on 1M rows: ${word(memory)})`,
+        `${format((r.ratioToBaseline ?? NaN) * 100)}% of the baseline (>= ${wantedRatio * 100}%: ${word(ratio)})`,
+        `CPU ${format(cpuRatio, 2)}x the baseline's (<= ${wantedCpu}x: ${word(cpu)})`,
+        `${format(r.statementsPer1000Rows, 2)} statements/1k rows (<= ${TARGETS.statementsPer1000Rows}: ${word(statements)})`,
+        `${format(r.peakAboveIdleMB, 1)} MB above idle (<= ${TARGETS.peakAboveIdleMBOnMillionRows} on 1M rows: ${word(memory)})`,
       ].join(', ');
-      return { variant: r.variant, ratio, statements, memory, text };
+      return { variant: r.variant, ratio, cpu, statements, memory, text };
     });
 }
 
@@ -707,7 +729,9 @@ async function main(): Promise<void> {
   console.log('');
   printTable(results);
   printVariantDetails(results);
-  const checks = checkTargets(results, options.rows);
+  const baselineCpus = baselines.map((r) => r.cpu?.process).filter((seconds): seconds is number => seconds !== undefined);
+  const baselineCpuSeconds = baselineCpus.length ? baselineCpus.reduce((sum, seconds) => sum + seconds, 0) / baselineCpus.length : undefined;
+  const checks = checkTargets(results, options, baselineCpuSeconds);
   if (checks.length) console.log(`\ntargets: ${checks.map((check) => `${check.variant}: ${check.text}`).join('\n         ')}`);
   const report = {
     startedAt: startedAt.toISOString(),
@@ -724,7 +748,8 @@ async function main(): Promise<void> {
       groupSize: options.groupSize,
       changedShare: options.changedShare,
     },
-    targets: { ratioToBaseline: 0.85, peakAboveIdleMBOnMillionRows: 150, statementsPer1000Rows: 5 },
+    targets: TARGETS,
+    baselineCpuSeconds,
     baselineRowsPerSecond,
     targetChecks: checks,
     results,
