@@ -7,6 +7,9 @@ const path = require('node:path');
 const { findBinary, startMariaDb } = require('../dist/test/support/mariadb-server');
 const { findPostgresBinaries, startPostgres } = require('../dist/test/support/postgres-server');
 
+/** Test files that run alone, after the rest: the reliability bounds and the browser tests' waits. */
+const SERIAL_PARTS = [`${path.sep}reliability${path.sep}`, `${path.sep}editor${path.sep}`];
+
 function testFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const file = path.join(dir, entry.name);
@@ -59,14 +62,29 @@ async function main() {
       process.exit(1);
     }
   }
-  // Readable progress on stdout; a TAP copy to count from, for the closing line CI reads.
-  const tap = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'bsync-test-')), 'results.tap');
-  const args = ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files];
-  const child = spawn(process.execPath, args, { stdio: 'inherit', env });
-  const code = await new Promise((resolve) => child.on('exit', (status) => resolve(status ?? 1)));
+  // Two phases: most files two at a time (each file its own process, its own databases and ports); then
+  // the files that hold a crash or an outage to a time bound, and the browser tests, one at a time, so
+  // that another file's CPU cannot push their timers past it. BSYNC_TEST_CONCURRENCY sets the first phase's.
+  const alone = (file) => SERIAL_PARTS.some((part) => file.includes(part));
+  const phases = [
+    { files: files.filter((file) => !alone(file)), concurrency: Number(process.env.BSYNC_TEST_CONCURRENCY || 2) },
+    { files: files.filter(alone), concurrency: 1 },
+  ].filter((phase) => phase.files.length > 0);
+  const tapDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'bsync-test-'));
+  const totals = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
+  let code = 0;
+  for (const [index, phase] of phases.entries()) {
+    // Readable progress on stdout; a TAP copy to count from, for the closing line CI reads.
+    const tap = path.join(tapDir, `results-${index}.tap`);
+    const args = ['--test', `--test-concurrency=${phase.concurrency}`, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...phase.files];
+    const child = spawn(process.execPath, args, { stdio: 'inherit', env });
+    const status = await new Promise((resolve) => child.on('exit', (exitCode) => resolve(exitCode ?? 1)));
+    if (status !== 0) code = status;
+    const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
+    for (const name of Object.keys(totals)) totals[name] += Number((text.match(new RegExp(`^# ${name} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
+  }
   await stopServers();
-  const count = (name) => Number((fs.readFileSync(tap, 'utf8').match(new RegExp(`^# ${name} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
-  console.log(`${count('pass')} passed, ${count('fail') + count('cancelled')} failed, ${count('skipped')} skipped`);
+  console.log(`${totals.pass} passed, ${totals.fail + totals.cancelled} failed, ${totals.skipped} skipped`);
   process.exit(code);
 }
 
