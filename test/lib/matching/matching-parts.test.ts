@@ -38,6 +38,13 @@ describe('contentHash', () => {
     assert.notEqual(contentHash('{"a":1}'), contentHash('{"a":1 }'));
     assert.match(contentHash('é'), /^[0-9a-f]{64}$/);
   });
+
+  it('hashes the UTF-8 bytes of any text, as a Hash object given the same text does', () => {
+    // Multi-byte characters, an astral one, and a lone surrogate (both encode it as U+FFFD).
+    for (const body of ['{"name":"Zoë Ærø"}', '{"emoji":"😀"}', '{"broken":"\ud800"}', '', 'x'.repeat(100_000)]) {
+      assert.equal(contentHash(body), createHash('sha256').update(Buffer.from(body, 'utf8')).digest('hex'), JSON.stringify(body.slice(0, 20)));
+    }
+  });
 });
 
 describe('decideDelivery', () => {
