@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileExpression, evaluateCompiledFirst, FALLBACK } from '../../../lib/mapping';
 import { difference, ENGINES } from './jsonata-engines';
-import { flatRow, inputs, random } from './generated-inputs';
+import { expression as generatedExpression, flatRow, inputs, random } from './generated-inputs';
 
 /** Every supported shape, alone and combined; the bench's expressions among them. */
 const SUPPORTED = [
@@ -155,6 +155,31 @@ describe('compiled JSONata expressions', () => {
       const compiled = compileExpression(engine.parse(expression).ast())!;
       for (let index = 0; index < 200; index++) assert.notEqual(compiled(flatRow(next)), FALLBACK, expression);
     }
+  });
+
+  it('generated expressions of the supported shapes compile and give JSONata\'s result', async () => {
+    const next = random(42);
+    const sample = inputs(99, 120);
+    let compiledRuns = 0;
+    for (let count = 0; count < 300; count++) {
+      const text = generatedExpression(next, 3);
+      for (const engine of ENGINES) {
+        const parsed = engine.parse(text);
+        const compiled = compileExpression(parsed.ast());
+        assert.ok(compiled, `${text} should compile (${engine.name})`);
+        for (const input of sample) {
+          const result = compiled(input);
+          if (result === FALLBACK) continue;
+          compiledRuns += 1;
+          const expected = await jsonataResult((value) => parsed.evaluate(value), input);
+          const where = `${text} on ${JSON.stringify(input)} (${engine.name})`;
+          assert.equal(expected.error, undefined, `JSONata failed where the compiled function gave ${JSON.stringify(result)}: ${where}`);
+          assert.equal(JSON.stringify(result), JSON.stringify(expected.value), where);
+          assert.equal(difference(result, expected.value), undefined, where);
+        }
+      }
+    }
+    assert.ok(compiledRuns > 300 * 2 * sample.length * 0.5, `only ${compiledRuns} evaluations compiled`);
   });
 
   for (const expression of NOT_COMPILED) {

@@ -64,3 +64,28 @@ export function inputs(seed: number, count: number): unknown[] {
   }
   return result;
 }
+
+/**
+ * An expression of the supported shapes, nested up to `depth`: field paths (some backquoted, some through
+ * `$`), literals, object and list constructors, `.{…}` steps, `=` / `!=`, `and` / `or`.
+ */
+export function expression(next: () => number, depth: number): string {
+  const field = () => pick(next, ['a', 'b', 'c', 'status', 'name', 'id', '`x y`']);
+  const path = () => {
+    const steps = Array.from({ length: 1 + Math.floor(next() * 3) }, field);
+    return (next() < 0.25 ? ['$', ...steps] : steps).join('.');
+  };
+  const literal = () => pick(next, ['"SUCCESS"', '""', '"0"', '0', '1', '-1.5', '1e21', 'null', 'true', 'false']);
+  const roll = next();
+  if (depth <= 0 || roll < 0.3) return next() < 0.75 ? path() : literal();
+  if (roll < 0.4) return '$';
+  const inner = () => expression(next, depth - 1);
+  if (roll < 0.6) {
+    const keys = ['k', 'id', '1', 'a', ''].filter(() => next() < 0.6);
+    return `{${keys.map((key) => `"${key}": ${inner()}`).join(', ')}}`;
+  }
+  if (roll < 0.72) return `[${Array.from({ length: Math.floor(next() * 3) }, inner).join(', ')}]`;
+  if (roll < 0.82) return `${next() < 0.5 ? '$' : path()}.{"v": ${inner()}, "w": ${inner()}}`;
+  if (roll < 0.92) return `${path()} ${pick(next, ['=', '!='])} ${next() < 0.7 ? literal() : path()}`;
+  return `${inner()} ${pick(next, ['and', 'or'])} ${inner()}`;
+}
