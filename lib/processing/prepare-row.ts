@@ -39,7 +39,8 @@ export async function prepareRow(record: Record<string, unknown>, settings: Proc
   let body: unknown = value;
   if (settings.map) {
     try {
-      body = await settings.map(value);
+      const mapped = settings.map(value);
+      body = mapped instanceof Promise ? await mapped : mapped;
     } catch (error) {
       return { ok: false, errorKind: 'mapping', error: `mapping failed: ${mappingError(error)}`, errorDetail: null, body: null };
     }

@@ -7,8 +7,11 @@ import type { MatchingSettings } from '../matching';
 import type { RowValidator } from '../validation';
 import type { AllOrNothingSettings } from './all-or-nothing/all-or-nothing-settings';
 
-/** Maps a validated row to the request body (JSONata in the node; the row as it is by default). */
-export type RowMapper = (row: Record<string, unknown>) => Promise<unknown>;
+/**
+ * Maps a validated row to the request body (JSONata in the node; the row as it is by default): the body, or
+ * a promise of it (a compiled expression gives the body itself, JSONata a promise).
+ */
+export type RowMapper = (row: Record<string, unknown>) => unknown;
 
 export interface ProcessorSettings {
   csv: CsvOptions;

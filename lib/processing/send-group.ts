@@ -50,7 +50,8 @@ export async function sendGroup(sender: RowSender, group: Group<RowWork>, settin
   let body: unknown = members.map((row) => row.value);
   if (settings.map) {
     try {
-      body = await settings.map(body as Record<string, unknown>);
+      const mapped = settings.map(body as Record<string, unknown>);
+      body = mapped instanceof Promise ? await mapped : mapped;
     } catch (error) {
       return failGroup(failedRow(first.rowNumber, null, original(), first.key, 'mapping', `mapping failed for the group of ${members.length} rows: ${describeError(error)}`), false);
     }

@@ -3,6 +3,7 @@ import type { SuccessCheck } from '../../lib/delivery/classify';
 import { ConfigError } from '../../lib/node-red/config-error';
 import { readNumbers, resolveFolder } from '../../lib/node-red/config-values';
 import { ROW_PROCESSOR_RULES } from '../../lib/node-red/field-rules';
+import { evaluateCompiledFirst } from '../../lib/mapping';
 import type { TargetKeySource } from '../../lib/matching/target-key';
 import { DEFAULT_SETTINGS, type ProcessorSettings, type RowMapper } from '../../lib/processing';
 import { compileRowSchema } from '../../lib/validation';
@@ -57,6 +58,7 @@ function requiredColumns(schema: string | undefined): string[] | undefined {
 /** What RED.util.prepareJSONataExpression returns: a jsonata expression with Node-RED's functions assigned. */
 interface PreparedJsonata {
   evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
+  ast(): unknown;
   /** The expression names `msg`: Node-RED evaluates it against { msg: input }. */
   _legacyMode?: boolean;
 }
@@ -73,15 +75,29 @@ type ContextGet = (key: string, store: string | undefined, callback: (error: Err
  * only serialises a mapping's result (JSON.stringify, and its fields for the path) and takes a success
  * check's truth, which a null prototype does not change. A use that calls methods on the result's
  * objects must restore their prototype first.
+ *
+ * An expression of the common shapes (field paths, literals, object and list constructors, `=`...; see
+ * lib/mapping) is compiled to a synchronous function with JSONata's results (its objects are ordinary
+ * ones), which gives the result itself, not a promise; an input it cannot be sure of is evaluated by
+ * JSONata. A legacy expression (naming `msg`) and every other shape are evaluated by JSONata.
  */
-function evaluator(RED: NodeAPI, node: Node, expression: string): (input: unknown) => Promise<unknown> {
+function expressionEvaluator(RED: NodeAPI, node: Node, expression: string): (input: unknown) => unknown {
   const prepared = RED.util.prepareJSONataExpression(expression, node) as unknown as PreparedJsonata;
   const context = node.context() as unknown as { flow: { get: ContextGet }; global: { get: ContextGet } };
   const read = (scope: { get: ContextGet }) => (key: string, store?: string) =>
     new Promise((resolve, reject) => scope.get(key, store, (error, value) => (error ? reject(error) : resolve(value))));
   const bindings = { flowContext: read(context.flow), globalContext: read(context.global) };
-  const legacy = prepared._legacyMode === true;
-  return (input) => prepared.evaluate(legacy ? { msg: input } : input, bindings);
+  if (prepared._legacyMode === true) return (input) => prepared.evaluate({ msg: input }, bindings);
+  return evaluateCompiledFirst(prepared.ast(), (input) => prepared.evaluate(input, bindings));
+}
+
+/** The same, always as a promise: for the uses that take one (target key, key matching, item results). */
+function evaluator(RED: NodeAPI, node: Node, expression: string): (input: unknown) => Promise<unknown> {
+  const evaluate = expressionEvaluator(RED, node, expression);
+  return (input) => {
+    const result = evaluate(input);
+    return result instanceof Promise ? result : Promise.resolve(result);
+  };
 }
 
 function extraHeaders(text: string | undefined): Record<string, string> | undefined {
@@ -141,11 +157,14 @@ export function processorSettings(RED: NodeAPI, node: Node, def: RowProcessorDef
   if (!pathTemplate.startsWith('/')) throw new ConfigError('row-processor.errors.path');
 
   const schema = def.schema?.trim() ? def.schema.trim() : undefined;
-  const map: RowMapper | undefined = def.mapping?.trim() ? evaluator(RED, node, def.mapping) : undefined;
+  const map: RowMapper | undefined = def.mapping?.trim() ? expressionEvaluator(RED, node, def.mapping) : undefined;
   let successCheck: SuccessCheck | undefined;
   if (def.successExpression?.trim()) {
-    const check = evaluator(RED, node, def.successExpression);
-    successCheck = async (body) => ({ ok: Boolean(await check(body)) });
+    const check = expressionEvaluator(RED, node, def.successExpression);
+    successCheck = async (body) => {
+      const verdict = check(body);
+      return { ok: Boolean(verdict instanceof Promise ? await verdict : verdict) };
+    };
   }
   const settings: ProcessorSettings = {
     ...DEFAULT_SETTINGS,
