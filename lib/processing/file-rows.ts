@@ -1,4 +1,4 @@
-import { csvRowStarts, ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, raggedRowReason, readCsvColumns, readCsvRows, rowOriginal, scanCsv, type CsvRow, type CsvRowStart } from '../csv';
+import { csvRowStarts, ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, raggedRowReason, readCsvColumns, readCsvRowBlocks, rowOriginal, scanCsv, type CsvRow, type CsvRowStart } from '../csv';
 import { idempotencyKey } from '../lineage';
 import type { BatchFileFormat } from '../store';
 import { readJsonlRows, scanJsonl, type JsonlRow } from '../jsonl';
@@ -94,18 +94,23 @@ export function readFileRows(
   if (scan.format === 'jsonl') {
     const jsonl = jsonlSettings(settings);
     return new ReadAhead(
-      rowsUpTo(readJsonlRows(filePath, {}, afterRow), lastRow),
+      oneEach(readJsonlRows(filePath, {}, afterRow), lastRow),
       (row: JsonlRow) => prepareJsonlRow(row.rowNumber, jsonlRowOf(row, scan.replay), originBatchId, batchId, jsonl),
       settings.concurrency,
     );
   }
+  // The row as read is the record sent when nothing of it is left out: no copy of it for every row.
+  const recordAsRead = !scan.replay && scan.rowColumns.length === scan.headerColumns.length && !scan.rowColumns.includes('__proto__');
   return new ReadAhead(
-    rowsUpTo(readCsvRows(filePath, settings.csv, afterRow, start), lastRow),
+    blocksUpTo(readCsvRowBlocks(filePath, settings.csv, afterRow, start), lastRow),
     (row: CsvRow) => {
       const originRow = scan.replay ? replayOriginRow(row.record[ERROR_FILE_ROW_COLUMN]) : row.rowNumber;
       if (originRow === undefined) return unkeyedReplayRow(row, scan.rowColumns, batchId);
-      const record: Record<string, string> = {};
-      for (const column of scan.rowColumns) if (row.record[column] !== undefined) record[column] = row.record[column];
+      let record: Record<string, string> = row.record;
+      if (!recordAsRead) {
+        record = {};
+        for (const column of scan.rowColumns) if (row.record[column] !== undefined) record[column] = row.record[column];
+      }
       // A ragged row is kept whole (every field, in order), so its error-file line and replay stay ragged.
       const original = rowOriginal(row, scan.rowColumns);
       const ragged = raggedRowReason(row, scan.rowColumns, originRow);
@@ -115,16 +120,29 @@ export function readFileRows(
   );
 }
 
-/** The rows up to `lastRow` (all of them when it is Infinity, with no extra step per row). */
-function rowsUpTo<T extends { rowNumber: number }>(rows: AsyncIterable<T>, lastRow: number): AsyncIterable<T> {
-  return lastRow === Infinity ? rows : rowsOfRange(rows, lastRow);
+/** The blocks of rows up to `lastRow` (all of them when it is Infinity, with no extra step per block). */
+function blocksUpTo<T extends { rowNumber: number }>(blocks: AsyncIterable<T[]>, lastRow: number): AsyncIterable<T[]> {
+  return lastRow === Infinity ? blocks : blocksOfRange(blocks, lastRow);
 }
 
 /** Leaving early closes the file: the for-await returns the source. */
-async function* rowsOfRange<T extends { rowNumber: number }>(rows: AsyncIterable<T>, lastRow: number): AsyncGenerator<T, void, undefined> {
+async function* blocksOfRange<T extends { rowNumber: number }>(blocks: AsyncIterable<T[]>, lastRow: number): AsyncGenerator<T[], void, undefined> {
+  for await (const block of blocks) {
+    if (block[block.length - 1].rowNumber <= lastRow) {
+      yield block;
+      continue;
+    }
+    const inRange = block.filter((row) => row.rowNumber <= lastRow);
+    if (inRange.length > 0) yield inRange;
+    return;
+  }
+}
+
+/** Each row as a block of its own, up to `lastRow`. Leaving early closes the file: the for-await returns the source. */
+async function* oneEach<T extends { rowNumber: number }>(rows: AsyncIterable<T>, lastRow: number): AsyncGenerator<T[], void, undefined> {
   for await (const row of rows) {
     if (row.rowNumber > lastRow) return;
-    yield row;
+    yield [row];
   }
 }
 
