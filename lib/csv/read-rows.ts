@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline, type TransformCallback } from 'node:stream';
+import { pipeline as pipelinePromise } from 'node:stream/promises';
 import { parse, Parser, type Options } from 'csv-parse';
 import { InvalidRequestError } from '../errors';
 import { CsvFormatError } from './csv-format-error';
 import { resolveCsvOptions, type CsvOptions, type ResolvedCsvOptions } from './csv-options';
 import { CsvDecodeStream } from './decode-stream';
+import { FieldCountGuard } from './field-count-guard';
 import { toCsvFormatError, type ParsePosition } from './parse-error';
+import { QuickRecordCounter } from './quick-count';
 import { headerLayout, positionalLayout, type CsvRow, type RowLayout } from './row-layout';
 
 export { CsvFormatError, type CsvFormatErrorCode } from './csv-format-error';
@@ -159,6 +162,8 @@ export async function csvRowStarts(filePath: string, options: CsvOptions | undef
  */
 export async function scanCsv(filePath: string, options?: CsvOptions): Promise<CsvScan> {
   const resolved = resolveCsvOptions(options);
+  const quick = await quickScan(filePath, resolved);
+  if (quick) return quick;
   try {
     return await countRows(filePath, resolved);
   } catch {
@@ -181,6 +186,29 @@ export async function readCsvColumns(filePath: string, options?: CsvOptions): Pr
   // The header is read before the first row comes; leaving the loop at it closes the file.
   for await (const block of readRows(filePath, resolveCsvOptions(options), 0, (found) => (columns = found))) if (block) break;
   return columns;
+}
+
+/**
+ * The quickest pass of scanCsv, for a plain file (no quotes, all LF or all CRLF lines: see QuickRecordCounter):
+ * the decoder's checks and a count of its lines, no parser. Undefined whenever it cannot be sure of giving what
+ * countRows gives (then that runs), a problem with the file included.
+ */
+export async function quickScan(filePath: string, options: ResolvedCsvOptions): Promise<CsvScan | undefined> {
+  const { delimiter, quote } = options;
+  const plainCharacters = delimiter !== quote && ![delimiter, quote].some((character) => character === '\n' || character === '\r');
+  if (!plainCharacters || !FieldCountGuard.appliesTo(delimiter, quote, options.encoding)) return undefined;
+  const fileName = path.basename(filePath);
+  const counter = new QuickRecordCounter(quote);
+  try {
+    await pipelinePromise(fs.createReadStream(filePath), decodeStream(fileName, options), counter);
+    const header = options.header ? counter.firstRecordText?.split(delimiter) : undefined;
+    if (header && header.length > options.maxColumns) return undefined;
+    const layout = header ? headerLayout(fileName, header, options.columns, 1, options.maxColumns) : options.header ? undefined : positionalLayout(givenColumns(options));
+    const rows = options.header ? counter.records - 1 : counter.records;
+    return layout && rows > 0 ? { columns: layout.columns, rows } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
