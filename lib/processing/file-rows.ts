@@ -3,7 +3,7 @@ import { idempotencyKey } from '../lineage';
 import type { BatchFileFormat } from '../store';
 import { readJsonlRows, scanJsonl, type JsonlRow } from '../jsonl';
 import { jsonlRowOf, jsonlSettings, type JsonlRowRead } from './jsonl-row';
-import { prepareRow } from './prepare-row';
+import { prepareRow, type RowPreparation } from './prepare-row';
 import type { ProcessorSettings } from './processor-settings';
 import { ReadAhead } from './read-ahead';
 import { withMatch } from './row-match';
@@ -82,7 +82,7 @@ export function readFileRows(
   filePath: string,
   scan: BatchFileScan,
   originBatchId: number,
-  settings: ProcessorSettings,
+  settings: ProcessorSettings & RowPreparation,
   afterRow: number,
   /** The batch being read; keys a replay row that does not say its origin row (JSON Lines). */
   batchId = originBatchId,
@@ -100,6 +100,7 @@ export function readFileRows(
     );
   }
   // The row as read is the record sent when nothing of it is left out: no copy of it for every row.
+  const grouped = settings.ownBodySent === false;
   const recordAsRead = !scan.replay && scan.rowColumns.length === scan.headerColumns.length && !scan.rowColumns.includes('__proto__');
   return new ReadAhead(
     blocksUpTo(readCsvRowBlocks(filePath, settings.csv, afterRow, start), lastRow),
@@ -111,9 +112,10 @@ export function readFileRows(
         record = {};
         for (const column of scan.rowColumns) if (row.record[column] !== undefined) record[column] = row.record[column];
       }
-      // A ragged row is kept whole (every field, in order), so its error-file line and replay stay ragged.
-      const original = rowOriginal(row, scan.rowColumns);
       const ragged = raggedRowReason(row, scan.rowColumns, originRow);
+      // A ragged row is kept whole (every field, in order), so its error-file line and replay stay ragged. A row
+      // of a group needs its original only if its group fails: written then, from the row as read.
+      const original = grouped && !ragged ? new OriginalOfRow(row, scan.rowColumns) : rowOriginal(row, scan.rowColumns);
       return prepareFileRow(row.rowNumber, ragged, original, record, idempotencyKey(originBatchId, originRow), settings);
     },
     settings.concurrency,
@@ -175,17 +177,55 @@ async function prepareJsonlRow(rowNumber: number, read: JsonlRowRead, originBatc
 async function prepareFileRow(
   rowNumber: number,
   raggedReason: string | undefined,
-  original: string,
+  originalOrRow: string | OriginalOfRow,
   record: Record<string, unknown>,
   key: string,
   settings: ProcessorSettings,
 ): Promise<RowWork> {
-  if (raggedReason) return { rowNumber, key, original, result: unsendable(failedRow(rowNumber, null, original, key, 'validation', raggedReason)) };
+  const original = typeof originalOrRow === 'string' ? originalOrRow : undefined;
+  if (raggedReason) return { rowNumber, key, original: original ?? `${originalOrRow}`, result: unsendable(failedRow(rowNumber, null, original ?? `${originalOrRow}`, key, 'validation', raggedReason)) };
   const prepared = await prepareRow(record, settings);
   if (!prepared.ok) {
-    const failure = { ...failedRow(rowNumber, prepared.body, original, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail };
-    return { rowNumber, key, original, result: unsendable(failure) };
+    const text = original ?? `${originalOrRow}`;
+    const failure = { ...failedRow(rowNumber, prepared.body, text, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail };
+    return { rowNumber, key, original: text, result: unsendable(failure) };
   }
-  const work: RowWork = { rowNumber, key, original, request: { path: prepared.path, body: prepared.body, contentType: 'application/json' }, record, value: prepared.value };
+  const request = { path: prepared.path, body: prepared.body, contentType: 'application/json' };
+  if (typeof originalOrRow !== 'string') return new GroupedRowWork(rowNumber, key, originalOrRow, request, record, prepared.value);
+  const work: RowWork = { rowNumber, key, original: originalOrRow, request, record, value: prepared.value };
   return settings.matching ? withMatch(work, record, settings) : work;
+}
+
+/** A CSV row's stored original (rowOriginal), written when it is first asked for. */
+class OriginalOfRow {
+  constructor(
+    private readonly row: CsvRow,
+    private readonly columns: readonly string[],
+  ) {}
+
+  toString(): string {
+    return rowOriginal(this.row, this.columns);
+  }
+}
+
+/**
+ * A row prepared for its group: everything as any row has it, but its original written only when asked for
+ * (its group failed), and then once. The row as read is held instead, which it holds anyway (its record).
+ */
+class GroupedRowWork implements RowWork {
+  private originalText?: string;
+
+  constructor(
+    readonly rowNumber: number,
+    readonly key: string,
+    private readonly originalOf: OriginalOfRow,
+    readonly request: NonNullable<RowWork['request']>,
+    readonly record: Readonly<Record<string, unknown>>,
+    readonly value: unknown,
+  ) {}
+
+  get original(): string {
+    this.originalText ??= this.originalOf.toString();
+    return this.originalText;
+  }
 }
