@@ -1,34 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, type TransformCallback } from 'node:stream';
+import { pipeline as pipelinePromise } from 'node:stream/promises';
 import { parse, Parser, type Options } from 'csv-parse';
 import { InvalidRequestError } from '../errors';
 import { CsvFormatError } from './csv-format-error';
 import { resolveCsvOptions, type CsvOptions, type ResolvedCsvOptions } from './csv-options';
 import { CsvDecodeStream } from './decode-stream';
+import { FieldCountGuard } from './field-count-guard';
 import { toCsvFormatError, type ParsePosition } from './parse-error';
-import { headerLayout, positionalLayout, type RowLayout } from './row-layout';
+import { QuickRecordCounter } from './quick-count';
+import { headerLayout, positionalLayout, type CsvRow, type RowLayout } from './row-layout';
 
 export { CsvFormatError, type CsvFormatErrorCode } from './csv-format-error';
 export type { CsvOptions, CsvEncoding } from './csv-options';
 
-export interface CsvRow {
-  /** 1-based data row number, header excluded, blank lines not counted: stable for a given file (idempotency key). */
-  rowNumber: number;
-  /** Physical line in the file where the row starts, for messages. */
-  line: number;
-  /** Field values by column name. A short row lacks the keys of its missing fields; extra fields are left out. */
-  record: Record<string, string>;
-  /**
-   * Every field of the row as read, in order, extra ones included (of an error file: its data fields, without
-   * the bsync ones, formula quotes taken off). What a ragged row's error payload keeps: see rowOriginal.
-   */
-  fields: string[];
-  /** Number of fields on this row. */
-  fieldCount: number;
-  /** Number of columns (header length, or options.columns length): a row with another fieldCount is ragged. */
-  expectedFieldCount: number;
-}
+export type { CsvRow } from './row-layout';
 
 export interface CsvScan {
   columns: string[];
@@ -38,15 +25,16 @@ export interface CsvScan {
 /** Bytes read from the file at a time while rows are taken one by one: some 100 to 250 rows of a typical batch file. */
 const READ_CHUNK_BYTES = 16 * 1024;
 
-/** A record with the parser's line counters as they were when the record was complete. */
-interface ParsedRecord {
-  record: string[];
-  /** Lines read so far: the line the record ends on. */
-  lines: number;
-  /** Blank lines skipped so far. */
-  emptyLines: number;
-  /** Bytes of the file read so far: where the next record (or the blank lines before it) starts. */
-  bytes: number;
+/**
+ * The records csv-parse made of one block of the file, with the parser's counters as they were when each record
+ * was complete, index by index: lines read so far (the line the record ends on), blank lines skipped so far,
+ * bytes of the file read so far (where the next record, or the blank lines before it, starts).
+ */
+interface RecordBlock {
+  records: string[][];
+  lines: number[];
+  emptyLines: number[];
+  bytes: number[];
 }
 
 /**
@@ -61,16 +49,61 @@ export interface CsvRowStart {
 }
 
 /**
- * csv-parse with the two line counters the reader needs attached to each record. Its own `info: true` builds
- * two objects of a dozen fields per record (a twentieth of a grouped run's CPU) to give the same numbers: its
- * `info` counters are live, and a record is pushed right where `info: true` would have copied them.
+ * csv-parse giving the records of each block of the file together, with their counters (RecordBlock): one
+ * stream object and one step of the reader's loop a block instead of one a record, and no object per record
+ * for the counters (its own `info: true` builds two of a dozen fields each). Its `info` counters are live, and
+ * a record is pushed right where `info: true` would have copied them.
  */
-class LineCountingParser extends Parser {
-  override push(record: unknown, encoding?: BufferEncoding): boolean {
-    if (record === null) return super.push(null, encoding);
-    const tagged: ParsedRecord = { record: record as string[], lines: this.info.lines, emptyLines: this.info.empty_lines, bytes: this.info.bytes };
-    return super.push(tagged, encoding);
+class RecordBlockParser extends Parser {
+  private block: RecordBlock = emptyBlock();
+
+  /** `onRecord`: told each record's end line and blank lines so far as it is parsed, before anyone takes it. */
+  constructor(
+    options: Options,
+    private readonly onRecord?: (lines: number, emptyLines: number) => void,
+  ) {
+    // One block waiting at most (some 100 to 250 rows), as the reader takes them: bounds what is held ahead.
+    super({ ...options, readableHighWaterMark: 1 } as Options);
   }
+
+  override push(record: unknown, encoding?: BufferEncoding): boolean {
+    if (record === null) {
+      this.pushBlock();
+      return super.push(null, encoding);
+    }
+    const { block, info } = this;
+    block.records.push(record as string[]);
+    block.lines.push(info.lines);
+    block.emptyLines.push(info.empty_lines);
+    block.bytes.push(info.bytes);
+    this.onRecord?.(info.lines, info.empty_lines);
+    return true;
+  }
+
+  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
+    super._transform(chunk, encoding, (error?: Error | null) => {
+      this.pushBlock();
+      callback(error);
+    });
+  }
+
+  override _flush(callback: TransformCallback): void {
+    super._flush((error?: Error | null) => {
+      this.pushBlock();
+      callback(error);
+    });
+  }
+
+  private pushBlock(): void {
+    if (this.block.records.length === 0) return;
+    const block = this.block;
+    this.block = emptyBlock();
+    super.push(block);
+  }
+}
+
+function emptyBlock(): RecordBlock {
+  return { records: [], lines: [], emptyLines: [], bytes: [] };
 }
 
 /**
@@ -79,8 +112,20 @@ class LineCountingParser extends Parser {
  * Throws CsvFormatError when the file cannot be read as CSV; a ragged row is not an error, see fieldCount.
  */
 export function readCsvRows(filePath: string, options?: CsvOptions, afterRow = 0, start?: CsvRowStart): AsyncIterable<CsvRow> {
+  return oneByOne(readCsvRowBlocks(filePath, options, afterRow, start));
+}
+
+/**
+ * The rows of readCsvRows in the blocks they are read in (some 100 to 250 rows, never an empty one): for a
+ * reader that takes many rows, each block costs one step of the event loop, not each row.
+ */
+export function readCsvRowBlocks(filePath: string, options?: CsvOptions, afterRow = 0, start?: CsvRowStart): AsyncIterable<CsvRow[]> {
   if (start && afterRow < start.rowNumber - 1) throw new RangeError(`reading from row ${start.rowNumber} cannot resume after row ${afterRow}`);
   return readRows(filePath, resolveCsvOptions(options), afterRow, () => undefined, start);
+}
+
+async function* oneByOne<T>(blocks: AsyncIterable<T[]>): AsyncGenerator<T, void, undefined> {
+  for await (const block of blocks) yield* block;
 }
 
 /**
@@ -94,14 +139,16 @@ export async function csvRowStarts(filePath: string, options: CsvOptions | undef
   const starts: CsvRowStart[] = [];
   const fileName = path.basename(filePath);
   const source = fs.createReadStream(filePath, { highWaterMark: 64 * 1024 });
-  const parser = new LineCountingParser(parserOptions(resolved));
+  const parser = new RecordBlockParser(parserOptions(resolved));
   pipeline(source, decodeStream(fileName, resolved), parser, () => undefined);
   let rowNumber = resolved.header ? -1 : 0;
   try {
-    for await (const { lines, bytes } of parser as AsyncIterable<ParsedRecord>) {
-      rowNumber += 1;
-      if (wanted.has(rowNumber + 1)) starts.push({ rowNumber: rowNumber + 1, byte: bytes, linesBefore: lines });
-      if (starts.length === wanted.size) break;
+    blocks: for await (const { lines, bytes } of parser as AsyncIterable<RecordBlock>) {
+      for (let index = 0; index < lines.length; index += 1) {
+        rowNumber += 1;
+        if (wanted.has(rowNumber + 1)) starts.push({ rowNumber: rowNumber + 1, byte: bytes[index], linesBefore: lines[index] });
+        if (starts.length === wanted.size) break blocks;
+      }
     }
   } finally {
     source.destroy();
@@ -115,6 +162,8 @@ export async function csvRowStarts(filePath: string, options: CsvOptions | undef
  */
 export async function scanCsv(filePath: string, options?: CsvOptions): Promise<CsvScan> {
   const resolved = resolveCsvOptions(options);
+  const quick = await quickScan(filePath, resolved);
+  if (quick) return quick;
   try {
     return await countRows(filePath, resolved);
   } catch {
@@ -122,8 +171,8 @@ export async function scanCsv(filePath: string, options?: CsvOptions): Promise<C
   }
   let columns: string[] = [];
   let rows = 0;
-  for await (const row of readRows(filePath, resolved, 0, (found) => (columns = found))) {
-    rows = row.rowNumber;
+  for await (const block of readRows(filePath, resolved, 0, (found) => (columns = found))) {
+    rows = block[block.length - 1].rowNumber;
   }
   return { columns, rows };
 }
@@ -135,8 +184,31 @@ export async function scanCsv(filePath: string, options?: CsvOptions): Promise<C
 export async function readCsvColumns(filePath: string, options?: CsvOptions): Promise<string[]> {
   let columns: string[] = [];
   // The header is read before the first row comes; leaving the loop at it closes the file.
-  for await (const row of readRows(filePath, resolveCsvOptions(options), 0, (found) => (columns = found))) if (row) break;
+  for await (const block of readRows(filePath, resolveCsvOptions(options), 0, (found) => (columns = found))) if (block) break;
   return columns;
+}
+
+/**
+ * The quickest pass of scanCsv, for a plain file (no quotes, all LF or all CRLF lines: see QuickRecordCounter):
+ * the decoder's checks and a count of its lines, no parser. Undefined whenever it cannot be sure of giving what
+ * countRows gives (then that runs), a problem with the file included.
+ */
+export async function quickScan(filePath: string, options: ResolvedCsvOptions): Promise<CsvScan | undefined> {
+  const { delimiter, quote } = options;
+  const plainCharacters = delimiter !== quote && ![delimiter, quote].some((character) => character === '\n' || character === '\r');
+  if (!plainCharacters || !FieldCountGuard.appliesTo(delimiter, quote, options.encoding)) return undefined;
+  const fileName = path.basename(filePath);
+  const counter = new QuickRecordCounter(quote);
+  try {
+    await pipelinePromise(fs.createReadStream(filePath), decodeStream(fileName, options), counter);
+    const header = options.header ? counter.firstRecordText?.split(delimiter) : undefined;
+    if (header && header.length > options.maxColumns) return undefined;
+    const layout = header ? headerLayout(fileName, header, options.columns, 1, options.maxColumns) : options.header ? undefined : positionalLayout(givenColumns(options));
+    const rows = options.header ? counter.records - 1 : counter.records;
+    return layout && rows > 0 ? { columns: layout.columns, rows } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -196,39 +268,46 @@ async function* readRows(
   onColumns: (columns: string[]) => void,
   /** Begin at this row's bytes (the header is read first, on its own): rows before it are not parsed at all. */
   start?: CsvRowStart,
-): AsyncGenerator<CsvRow, void, undefined> {
+): AsyncGenerator<CsvRow[], void, undefined> {
   const fileName = path.basename(filePath);
   let layout: RowLayout | undefined = options.header ? undefined : positionalLayout(givenColumns(options));
   if (!layout && start) layout = headerLayout(fileName, await headerRecord(filePath, options), options.columns, 1, options.maxColumns);
   if (layout) onColumns(layout.columns);
 
-  // csv-parse turns each chunk into rows at once, and they wait in its buffer until taken: smaller chunks
-  // keep fewer rows waiting, fewer of them live long enough to be moved to the garbage collector's old
-  // generation, and the heap grows less between full collections on a long file.
+  const linesBefore = start?.linesBefore ?? 0;
+  // Where the last good record ended, as the parser made it (not as it was taken): what an error is located by.
+  const position: ParsePosition = { lastRecordEndLine: linesBefore, emptyLinesBeforeIt: 0, maxRowBytes: options.maxRowBytes };
+  // csv-parse turns each chunk into rows at once, and they wait until taken: smaller chunks keep fewer rows
+  // waiting, fewer of them live long enough to be moved to the garbage collector's old generation, and the
+  // heap grows less between full collections on a long file.
   const source = fs.createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES, start: start?.byte });
   const decoder = decodeStream(fileName, options);
-  const parser = new LineCountingParser(parserOptions(options));
+  const parser = new RecordBlockParser(parserOptions(options), (lines, emptyLines) => {
+    position.lastRecordEndLine = lines + linesBefore;
+    position.emptyLinesBeforeIt = emptyLines;
+  });
   // Any stage's error destroys the parser with it, so it reaches us through the loop below.
   pipeline(source, decoder, parser, () => undefined);
 
-  const linesBefore = start?.linesBefore ?? 0;
-  const position: ParsePosition = { lastRecordEndLine: linesBefore, emptyLinesBeforeIt: 0, maxRowBytes: options.maxRowBytes };
   let rowNumber = start ? start.rowNumber - 1 : 0;
   try {
-    for await (const { record, lines: linesHere, emptyLines } of parser as AsyncIterable<ParsedRecord>) {
-      const lines = linesHere + linesBefore;
-      const line = lines - lineBreaksInside(record);
-      position.lastRecordEndLine = lines;
-      position.emptyLinesBeforeIt = emptyLines;
-      if (record.length > options.maxColumns) throw tooWideError(fileName, record.length, options.maxColumns, line, layout === undefined);
-      if (!layout) {
-        layout = headerLayout(fileName, record, options.columns, line, options.maxColumns);
-        onColumns(layout.columns);
-        continue;
+    for await (const block of parser as AsyncIterable<RecordBlock>) {
+      const rows: CsvRow[] = [];
+      const { records } = block;
+      for (let index = 0; index < records.length; index += 1) {
+        const record = records[index];
+        const lines = block.lines[index] + linesBefore;
+        if (record.length > options.maxColumns) throw tooWideError(fileName, record.length, options.maxColumns, lines - lineBreaksInside(record), layout === undefined);
+        if (!layout) {
+          layout = headerLayout(fileName, record, options.columns, lines - lineBreaksInside(record), options.maxColumns);
+          onColumns(layout.columns);
+          continue;
+        }
+        rowNumber += 1;
+        if (rowNumber <= afterRow) continue;
+        rows.push(layout.row(rowNumber, lines - lineBreaksInside(record), record));
       }
-      rowNumber += 1;
-      if (rowNumber <= afterRow) continue;
-      yield { rowNumber, line, ...layout.layOut(record) };
+      if (rows.length > 0) yield rows;
     }
   } catch (error) {
     throw toCsvFormatError(error, fileName, position);

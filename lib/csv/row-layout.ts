@@ -2,13 +2,21 @@ import { ERROR_FILE_ERROR_COLUMN, ERROR_FILE_QUOTED_COLUMN, ERROR_FILE_QUOTED_VA
 import { unquoteFormula } from './format-line';
 import { columnsFromHeader } from './header';
 
-/** A line's fields as a row: keyed by column, and the fields themselves, whole. */
-export interface LaidOutRow {
+export interface CsvRow {
+  /** 1-based data row number, header excluded, blank lines not counted: stable for a given file (idempotency key). */
+  rowNumber: number;
+  /** Physical line in the file where the row starts, for messages. */
+  line: number;
+  /** Field values by column name. A short row lacks the keys of its missing fields; extra fields are left out. */
   record: Record<string, string>;
-  /** The data fields in order, every one of them (of an error file: without its bsync fields). */
+  /**
+   * Every field of the row as read, in order, extra ones included (of an error file: its data fields, without
+   * the bsync ones, formula quotes taken off). What a ragged row's error payload keeps: see rowOriginal.
+   */
   fields: string[];
-  /** Fields the row has, counted like `expectedFieldCount`: a row with another count is ragged. */
+  /** Number of fields on this row. */
   fieldCount: number;
+  /** Number of columns (header length, or options.columns length): a row with another fieldCount is ragged. */
   expectedFieldCount: number;
 }
 
@@ -16,14 +24,15 @@ export interface LaidOutRow {
 export interface RowLayout {
   /** The columns rows are keyed by, as the caller sees them (an error file's bsync_quoted is the reader's own). */
   readonly columns: string[];
-  layOut(fields: string[]): LaidOutRow;
+  /** The row a line's fields make: built here whole, one object a row (a reader makes hundreds of thousands). */
+  row(rowNumber: number, line: number, fields: string[]): CsvRow;
 }
 
 /** Rows keyed by position under the given or header columns. */
 export function positionalLayout(columns: string[]): RowLayout {
   return {
     columns,
-    layOut: (fields) => ({ record: toRecord(columns, fields), fields, fieldCount: fields.length, expectedFieldCount: columns.length }),
+    row: (rowNumber, line, fields) => ({ rowNumber, line, record: toRecord(columns, fields), fields, fieldCount: fields.length, expectedFieldCount: columns.length }),
   };
 }
 
@@ -45,19 +54,19 @@ export function headerLayout(fileName: string, headerFields: string[], required:
   const dataColumns = columns.slice(0, -2);
   return {
     columns,
-    layOut(fields) {
+    row(rowNumber, line, fields) {
       if (fields.length < ERROR_FILE_TAIL.length) {
         // Not even the bsync fields: a broken line, ragged by any count.
-        return { record: toRecord(dataColumns, fields), fields, fieldCount: fields.length, expectedFieldCount: columns.length };
+        return { rowNumber, line, record: toRecord(dataColumns, fields), fields, fieldCount: fields.length, expectedFieldCount: columns.length };
       }
-      const [rowNumber, error, quoted] = fields.slice(-ERROR_FILE_TAIL.length);
+      const [originRow, error, quoted] = fields.slice(-ERROR_FILE_TAIL.length);
       const marked = quoted === ERROR_FILE_QUOTED_VALUE;
       const raw = fields.slice(0, -ERROR_FILE_TAIL.length);
       const data = marked ? raw.map(unquoteFormula) : raw;
       const record = toRecord(dataColumns, data);
-      record[ERROR_FILE_ROW_COLUMN] = rowNumber;
+      record[ERROR_FILE_ROW_COLUMN] = originRow;
       record[ERROR_FILE_ERROR_COLUMN] = marked ? unquoteFormula(error) : error;
-      return { record, fields: data, fieldCount: data.length + 2, expectedFieldCount: columns.length };
+      return { rowNumber, line, record, fields: data, fieldCount: data.length + 2, expectedFieldCount: columns.length };
     },
   };
 }

@@ -1,9 +1,9 @@
-import { csvRowStarts, ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, raggedRowReason, readCsvColumns, readCsvRows, rowOriginal, scanCsv, type CsvRow, type CsvRowStart } from '../csv';
+import { csvRowStarts, ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, raggedRowReason, readCsvColumns, readCsvRowBlocks, rowOriginal, scanCsv, type CsvRow, type CsvRowStart } from '../csv';
 import { idempotencyKey } from '../lineage';
 import type { BatchFileFormat } from '../store';
 import { readJsonlRows, scanJsonl, type JsonlRow } from '../jsonl';
 import { jsonlRowOf, jsonlSettings, type JsonlRowRead } from './jsonl-row';
-import { prepareRow } from './prepare-row';
+import { prepareRow, type RowPreparation } from './prepare-row';
 import type { ProcessorSettings } from './processor-settings';
 import { ReadAhead } from './read-ahead';
 import { withMatch } from './row-match';
@@ -82,7 +82,7 @@ export function readFileRows(
   filePath: string,
   scan: BatchFileScan,
   originBatchId: number,
-  settings: ProcessorSettings,
+  settings: ProcessorSettings & RowPreparation,
   afterRow: number,
   /** The batch being read; keys a replay row that does not say its origin row (JSON Lines). */
   batchId = originBatchId,
@@ -94,37 +94,57 @@ export function readFileRows(
   if (scan.format === 'jsonl') {
     const jsonl = jsonlSettings(settings);
     return new ReadAhead(
-      rowsUpTo(readJsonlRows(filePath, {}, afterRow), lastRow),
+      oneEach(readJsonlRows(filePath, {}, afterRow), lastRow),
       (row: JsonlRow) => prepareJsonlRow(row.rowNumber, jsonlRowOf(row, scan.replay), originBatchId, batchId, jsonl),
       settings.concurrency,
     );
   }
+  // The row as read is the record sent when nothing of it is left out: no copy of it for every row.
+  const grouped = settings.ownBodySent === false;
+  const recordAsRead = !scan.replay && scan.rowColumns.length === scan.headerColumns.length && !scan.rowColumns.includes('__proto__');
   return new ReadAhead(
-    rowsUpTo(readCsvRows(filePath, settings.csv, afterRow, start), lastRow),
+    blocksUpTo(readCsvRowBlocks(filePath, settings.csv, afterRow, start), lastRow),
     (row: CsvRow) => {
       const originRow = scan.replay ? replayOriginRow(row.record[ERROR_FILE_ROW_COLUMN]) : row.rowNumber;
       if (originRow === undefined) return unkeyedReplayRow(row, scan.rowColumns, batchId);
-      const record: Record<string, string> = {};
-      for (const column of scan.rowColumns) if (row.record[column] !== undefined) record[column] = row.record[column];
-      // A ragged row is kept whole (every field, in order), so its error-file line and replay stay ragged.
-      const original = rowOriginal(row, scan.rowColumns);
+      let record: Record<string, string> = row.record;
+      if (!recordAsRead) {
+        record = {};
+        for (const column of scan.rowColumns) if (row.record[column] !== undefined) record[column] = row.record[column];
+      }
       const ragged = raggedRowReason(row, scan.rowColumns, originRow);
+      // A ragged row is kept whole (every field, in order), so its error-file line and replay stay ragged. A row
+      // of a group needs its original only if its group fails: written then, from the row as read.
+      const original = grouped && !ragged ? new OriginalOfRow(row, scan.rowColumns) : rowOriginal(row, scan.rowColumns);
       return prepareFileRow(row.rowNumber, ragged, original, record, idempotencyKey(originBatchId, originRow), settings);
     },
     settings.concurrency,
   );
 }
 
-/** The rows up to `lastRow` (all of them when it is Infinity, with no extra step per row). */
-function rowsUpTo<T extends { rowNumber: number }>(rows: AsyncIterable<T>, lastRow: number): AsyncIterable<T> {
-  return lastRow === Infinity ? rows : rowsOfRange(rows, lastRow);
+/** The blocks of rows up to `lastRow` (all of them when it is Infinity, with no extra step per block). */
+function blocksUpTo<T extends { rowNumber: number }>(blocks: AsyncIterable<T[]>, lastRow: number): AsyncIterable<T[]> {
+  return lastRow === Infinity ? blocks : blocksOfRange(blocks, lastRow);
 }
 
 /** Leaving early closes the file: the for-await returns the source. */
-async function* rowsOfRange<T extends { rowNumber: number }>(rows: AsyncIterable<T>, lastRow: number): AsyncGenerator<T, void, undefined> {
+async function* blocksOfRange<T extends { rowNumber: number }>(blocks: AsyncIterable<T[]>, lastRow: number): AsyncGenerator<T[], void, undefined> {
+  for await (const block of blocks) {
+    if (block[block.length - 1].rowNumber <= lastRow) {
+      yield block;
+      continue;
+    }
+    const inRange = block.filter((row) => row.rowNumber <= lastRow);
+    if (inRange.length > 0) yield inRange;
+    return;
+  }
+}
+
+/** Each row as a block of its own, up to `lastRow`. Leaving early closes the file: the for-await returns the source. */
+async function* oneEach<T extends { rowNumber: number }>(rows: AsyncIterable<T>, lastRow: number): AsyncGenerator<T[], void, undefined> {
   for await (const row of rows) {
     if (row.rowNumber > lastRow) return;
-    yield row;
+    yield [row];
   }
 }
 
@@ -157,17 +177,55 @@ async function prepareJsonlRow(rowNumber: number, read: JsonlRowRead, originBatc
 async function prepareFileRow(
   rowNumber: number,
   raggedReason: string | undefined,
-  original: string,
+  originalOrRow: string | OriginalOfRow,
   record: Record<string, unknown>,
   key: string,
   settings: ProcessorSettings,
 ): Promise<RowWork> {
-  if (raggedReason) return { rowNumber, key, original, result: unsendable(failedRow(rowNumber, null, original, key, 'validation', raggedReason)) };
+  const original = typeof originalOrRow === 'string' ? originalOrRow : undefined;
+  if (raggedReason) return { rowNumber, key, original: original ?? `${originalOrRow}`, result: unsendable(failedRow(rowNumber, null, original ?? `${originalOrRow}`, key, 'validation', raggedReason)) };
   const prepared = await prepareRow(record, settings);
   if (!prepared.ok) {
-    const failure = { ...failedRow(rowNumber, prepared.body, original, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail };
-    return { rowNumber, key, original, result: unsendable(failure) };
+    const text = original ?? `${originalOrRow}`;
+    const failure = { ...failedRow(rowNumber, prepared.body, text, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail };
+    return { rowNumber, key, original: text, result: unsendable(failure) };
   }
-  const work: RowWork = { rowNumber, key, original, request: { path: prepared.path, body: prepared.body, contentType: 'application/json' }, record, value: prepared.value };
+  const request = { path: prepared.path, body: prepared.body, contentType: 'application/json' };
+  if (typeof originalOrRow !== 'string') return new GroupedRowWork(rowNumber, key, originalOrRow, request, record, prepared.value);
+  const work: RowWork = { rowNumber, key, original: originalOrRow, request, record, value: prepared.value };
   return settings.matching ? withMatch(work, record, settings) : work;
+}
+
+/** A CSV row's stored original (rowOriginal), written when it is first asked for. */
+class OriginalOfRow {
+  constructor(
+    private readonly row: CsvRow,
+    private readonly columns: readonly string[],
+  ) {}
+
+  toString(): string {
+    return rowOriginal(this.row, this.columns);
+  }
+}
+
+/**
+ * A row prepared for its group: everything as any row has it, but its original written only when asked for
+ * (its group failed), and then once. The row as read is held instead, which it holds anyway (its record).
+ */
+class GroupedRowWork implements RowWork {
+  private originalText?: string;
+
+  constructor(
+    readonly rowNumber: number,
+    readonly key: string,
+    private readonly originalOf: OriginalOfRow,
+    readonly request: NonNullable<RowWork['request']>,
+    readonly record: Readonly<Record<string, unknown>>,
+    readonly value: unknown,
+  ) {}
+
+  get original(): string {
+    this.originalText ??= this.originalOf.toString();
+    return this.originalText;
+  }
 }

@@ -6,20 +6,27 @@
  * together, and each one waits for the preparation of all rows taken before it. Prepared ahead, in a
  * timer after the requests are written, it happens while the requests are out.
  *
- * Items come out in the source's order. What is prepared but never taken is dropped on close: preparing
- * must have no effect beyond its result. A failure of the source or of a preparation is thrown by the
- * `next()` that reaches it, in order, as reading the source directly would throw it.
+ * The source gives items in chunks (a CSV reader: the rows of one block of the file), so an item already
+ * read costs no step of the event loop to take: only a chunk does. Items come out in the source's order.
+ * What is prepared but never taken is dropped on close: preparing must have no effect beyond its result. A
+ * failure of the source or of a preparation is thrown by the `next()` that reaches it, in order, as reading
+ * the source directly would throw it.
  */
 export class ReadAhead<T, P> {
-  private readonly iterator: AsyncIterator<T>;
+  private readonly iterator: AsyncIterator<readonly T[]>;
   private readonly queue: Promise<P | undefined>[] = [];
+  /** The chunk items are taken from, and the next one's place in it. */
+  private chunk: readonly T[] = [];
+  private taken = 0;
+  /** The read of the next chunk under way: items asked for meanwhile wait for it, in order. */
+  private reading?: Promise<void>;
   private timer?: NodeJS.Timeout;
   /** The source said done or failed: nothing more is read. */
   private ended = false;
   private closed = false;
 
   constructor(
-    source: AsyncIterable<T>,
+    source: AsyncIterable<readonly T[]>,
     private readonly prepare: (item: T) => P | Promise<P>,
     /** How many prepared items to keep ready. */
     private readonly depth: number,
@@ -41,23 +48,52 @@ export class ReadAhead<T, P> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.allSettled(this.queue.splice(0));
+    await this.reading?.catch(() => undefined);
     await this.iterator.return?.();
   }
 
   private fetch(): Promise<P | undefined> {
-    if (this.ended) return Promise.resolve(undefined);
-    const item = this.iterator.next().then((result) => {
-      if (result.done) {
-        this.ended = true;
-        return undefined;
+    if (!this.reading && this.taken < this.chunk.length) {
+      const item = this.chunk[this.taken];
+      this.taken += 1;
+      if (this.taken === this.chunk.length) this.chunk = [];
+      return this.prepared(item);
+    }
+    if (this.ended || this.closed) return Promise.resolve(undefined);
+    // Every item asked for while the chunk is read is taken after it, in the order asked for (reactions run in
+    // the order they were added); one that finds the new chunk used up starts the read of the next.
+    this.reading ??= this.readChunk();
+    return this.reading.then(() => this.fetch());
+  }
+
+  private async readChunk(): Promise<void> {
+    try {
+      for (;;) {
+        const result = await this.iterator.next();
+        if (result.done) {
+          this.ended = true;
+          return;
+        }
+        if (result.value.length === 0) continue;
+        this.chunk = result.value;
+        this.taken = 0;
+        return;
       }
-      return this.prepare(result.value);
-    });
-    // A failure is thrown to whoever takes this item; until then it must not count as unhandled.
-    item.catch(() => {
+    } catch (error) {
       this.ended = true;
-    });
-    return item;
+      throw error;
+    } finally {
+      this.reading = undefined;
+    }
+  }
+
+  private prepared(item: T): Promise<P> {
+    try {
+      const result = this.prepare(item);
+      return result instanceof Promise ? result : Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   private scheduleRefill(): void {
@@ -66,7 +102,14 @@ export class ReadAhead<T, P> {
     // preparing rows must come after those writes, not between them.
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      while (!this.ended && !this.closed && this.queue.length < this.depth) this.queue.push(this.fetch());
+      while (!this.ended && !this.closed && this.queue.length < this.depth) {
+        const item = this.fetch();
+        // A failure is thrown to whoever takes this item; until then it must not count as unhandled.
+        item.catch(ignore);
+        this.queue.push(item);
+      }
     }, 0);
   }
 }
+
+function ignore(): void {}

@@ -18,11 +18,16 @@ export type GroupResults = Array<[rowNumber: number, result: RowResult]>;
  */
 export function groupRowSettings(settings: ProcessorSettings): ProcessorSettings & RowPreparation {
   if (!settings.group) return settings;
-  const rows = { ...settings, map: undefined, concurrency: Math.min(settings.concurrency * settings.group.maxRows, MAX_ROWS_READ_AHEAD) };
+  // Two groups' rows ready are enough to assemble the next call at once; more only live longer (memory, and
+  // the garbage collector copying them between generations) without making any call go out sooner.
+  const rows = { ...settings, map: undefined, concurrency: Math.min(Math.min(settings.concurrency, GROUPS_READ_AHEAD) * settings.group.maxRows, MAX_ROWS_READ_AHEAD) };
   // A grouped row's own body text is never sent (the group's list is written whole): not written per row. Key
   // matching and all or nothing send rows one by one; they are refused with groups, and keep the text if set.
   return settings.matching || settings.allOrNothing ? rows : { ...rows, ownBodySent: false };
 }
+
+/** Groups whose rows are prepared ahead. */
+const GROUPS_READ_AHEAD = 2;
 
 /** Rows prepared ahead at most, whatever the group size: bounds the memory a run holds. */
 const MAX_ROWS_READ_AHEAD = 4096;
