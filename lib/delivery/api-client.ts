@@ -1,6 +1,5 @@
 // The HTTP client of one api-endpoint: a keep-alive pool, the endpoint's auth and headers, a rate
 // limit shared by all its callers, and a timeout over each whole request.
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Agent, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { ApiRequest, ApiResponse, EndpointConfig } from './api-types';
@@ -12,7 +11,7 @@ import { hasHeader, MergedHeaders, staticAuthHeader, type HeaderSet } from './he
 import { OAuth2TokenProvider } from './oauth2-token-provider';
 import { RateLimiter } from './rate-limiter';
 import { observeApiRequest } from '../metrics/request-latency';
-import { readCappedBody } from './read-capped-body';
+import { CappedRequest, dispatchCapped } from './capped-dispatch';
 import { chooseProxy, secretsOfProxy, type ChosenProxy } from './proxy';
 import { SecretRedactor, secretsOfAuth } from './redact-secrets';
 import { transportError } from './transport-error';
@@ -144,23 +143,22 @@ export class ApiClient {
     if (!release) throw new RequestCancelledError(method, url);
 
     const context = { method, url, timeoutMs: this.config.timeoutMs, timedOut: false, cancelled: false };
-    const abort = new RequestAbort();
+    const request = new CappedRequest();
     const timer = setTimeout(() => {
       context.timedOut = true;
-      abort.abort();
+      request.abort(abortError());
     }, this.config.timeoutMs);
     const onCallerAbort = () => {
       context.cancelled = true;
-      abort.abort();
+      request.abort(abortError());
     };
     req.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const startedAt = performance.now();
     try {
-      const response = await this.pool.request({ origin: this.base.origin, method: method as never, path, headers, body: req.body, signal: abort });
-      const body = await readCappedBody(response.body);
+      const response = await dispatchCapped(this.pool, { origin: this.base.origin, method: method as never, path, headers, body: req.body }, request);
       const durationMs = Math.round(performance.now() - startedAt);
       observeApiRequest(durationMs, response.statusCode);
-      return { status: response.statusCode, headers: response.headers, body, durationMs };
+      return { status: response.statusCode, headers: response.headers, body: response.body, durationMs };
     } catch (error) {
       observeApiRequest(performance.now() - startedAt, 0);
       throw transportError(error, context);
@@ -189,21 +187,9 @@ function proxyAgent(proxy: ChosenProxy, options: { connections: number; pipelini
   });
 }
 
-/**
- * Cancels one request in flight. undici takes an EventEmitter as its signal as well as an AbortSignal; an
- * AbortController (an EventTarget) costs some 3 µs per request to create, listen to and unlisten, which a
- * batch of rows pays on every row. The reason is what AbortController.abort() gives, so errors read the same.
- */
-class RequestAbort extends EventEmitter {
-  aborted = false;
-  reason: unknown = undefined;
-
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = new DOMException('This operation was aborted', 'AbortError');
-    this.emit('abort');
-  }
+/** What AbortController.abort() gives as its reason, so errors read as they did with an AbortSignal. */
+function abortError(): DOMException {
+  return new DOMException('This operation was aborted', 'AbortError');
 }
 
 function assertUsable(config: EndpointConfig): void {
