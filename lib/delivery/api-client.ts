@@ -14,6 +14,7 @@ import { observeApiRequest } from '../metrics/request-latency';
 import { CappedRequest, dispatchCapped } from './capped-dispatch';
 import { chooseProxy, secretsOfProxy, type ChosenProxy } from './proxy';
 import { SecretRedactor, secretsOfAuth } from './redact-secrets';
+import { listenForAbort } from './shared-abort-listener';
 import { transportError } from './transport-error';
 
 export type { ApiRequest, ApiResponse, EndpointAuth, EndpointConfig } from './api-types';
@@ -152,7 +153,7 @@ export class ApiClient {
       context.cancelled = true;
       request.abort(abortError());
     };
-    req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const stopListening = req.signal ? listenForAbort(req.signal, onCallerAbort) : undefined;
     const startedAt = performance.now();
     try {
       const response = await dispatchCapped(this.pool, { origin: this.base.origin, method: method as never, path, headers, body: req.body }, request);
@@ -164,7 +165,7 @@ export class ApiClient {
       throw transportError(error, context);
     } finally {
       clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onCallerAbort);
+      stopListening?.();
       release();
     }
   }
