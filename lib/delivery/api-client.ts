@@ -1,6 +1,5 @@
 // The HTTP client of one api-endpoint: a keep-alive pool, the endpoint's auth and headers, a rate
 // limit shared by all its callers, and a timeout over each whole request.
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Agent, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { ApiRequest, ApiResponse, EndpointConfig } from './api-types';
@@ -8,13 +7,14 @@ import type { Outcome } from './classify';
 import { ConcurrencyGate } from './concurrency-gate';
 import { joinPath, parseBaseUrl, type BaseUrl } from './endpoint-url';
 import { EndpointConfigError, RequestCancelledError } from './errors';
-import { hasHeader, mergeHeaders, staticAuthHeader, type HeaderSet } from './headers';
+import { hasHeader, MergedHeaders, staticAuthHeader, type HeaderSet } from './headers';
 import { OAuth2TokenProvider } from './oauth2-token-provider';
 import { RateLimiter } from './rate-limiter';
 import { observeApiRequest } from '../metrics/request-latency';
-import { readCappedBody } from './read-capped-body';
+import { CappedRequest, dispatchCapped } from './capped-dispatch';
 import { chooseProxy, secretsOfProxy, type ChosenProxy } from './proxy';
 import { SecretRedactor, secretsOfAuth } from './redact-secrets';
+import { listenForAbort } from './shared-abort-listener';
 import { transportError } from './transport-error';
 
 export type { ApiRequest, ApiResponse, EndpointAuth, EndpointConfig } from './api-types';
@@ -27,7 +27,8 @@ export class ApiClient {
   private readonly pool: Dispatcher;
   private readonly gate: ConcurrencyGate;
   private readonly rateLimiter?: RateLimiter;
-  private readonly staticAuth: HeaderSet;
+  /** The endpoint's headers and its static auth header (none with OAuth2), merged once for all requests. */
+  private readonly endpointHeaders: MergedHeaders;
   private readonly tokenAgent?: Dispatcher;
   private readonly tokens?: OAuth2TokenProvider;
   private readonly redactor: SecretRedactor;
@@ -43,7 +44,7 @@ export class ApiClient {
     this.pool = proxy ? proxyAgent(proxy, { ...poolOptions, tls: config.tls, timeoutMs: config.timeoutMs }) : new Pool(this.base.origin, { ...poolOptions, connect });
     this.gate = new ConcurrencyGate(config.connections);
     if (config.rateLimitPerSecond && config.rateLimitPerSecond > 0) this.rateLimiter = new RateLimiter(config.rateLimitPerSecond);
-    this.staticAuth = staticAuthHeader(config.auth);
+    this.endpointHeaders = new MergedHeaders(config.headers, staticAuthHeader(config.auth));
     if (config.auth.type === 'oauth2') {
       // The token endpoint may live on another host; it gets the same TLS settings (corporate CA, mTLS).
       const tokenProxy = chooseProxy(config.auth.tokenUrl, config.proxy);
@@ -89,7 +90,7 @@ export class ApiClient {
 
   /** With OAuth2 a 401 means the token was revoked or expired early: one retry with a fresh token. */
   private async authorizedRequest(req: ApiRequest): Promise<ApiResponse> {
-    if (!this.tokens) return this.send(req, this.staticAuth);
+    if (!this.tokens) return this.send(req, undefined);
     const token = await this.accessToken(req);
     const response = await this.send(req, { Authorization: `Bearer ${token}` });
     if (response.status !== 401) return response;
@@ -128,12 +129,14 @@ export class ApiClient {
     }
   }
 
-  private async send(req: ApiRequest, auth: HeaderSet): Promise<ApiResponse> {
+  /** `auth`: the OAuth2 token's header; a static auth header is in the endpoint's headers already. */
+  private async send(req: ApiRequest, auth: HeaderSet | undefined): Promise<ApiResponse> {
     const method = req.method.toUpperCase();
     const path = joinPath(this.base.pathPrefix, req.path);
     const url = `${this.base.origin}${path}`;
-    const headers = mergeHeaders(this.config.headers, auth, req.headers, req.contentType ? { 'Content-Type': req.contentType } : undefined);
-    if (req.body !== undefined && !hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json';
+    const headers = this.endpointHeaders.with(auth, req.headers, req.contentType ? { 'Content-Type': req.contentType } : undefined);
+    // With the request's own content type the header is there: no need to look for it.
+    if (req.body !== undefined && !req.contentType && !hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json';
 
     // Waiting for the rate limit or a free connection is not part of the request's timeout.
     if (this.rateLimiter && !(await this.rateLimiter.take(req.signal))) throw new RequestCancelledError(method, url);
@@ -141,29 +144,28 @@ export class ApiClient {
     if (!release) throw new RequestCancelledError(method, url);
 
     const context = { method, url, timeoutMs: this.config.timeoutMs, timedOut: false, cancelled: false };
-    const abort = new RequestAbort();
+    const request = new CappedRequest();
     const timer = setTimeout(() => {
       context.timedOut = true;
-      abort.abort();
+      request.abort(abortError());
     }, this.config.timeoutMs);
     const onCallerAbort = () => {
       context.cancelled = true;
-      abort.abort();
+      request.abort(abortError());
     };
-    req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const stopListening = req.signal ? listenForAbort(req.signal, onCallerAbort) : undefined;
     const startedAt = performance.now();
     try {
-      const response = await this.pool.request({ origin: this.base.origin, method: method as never, path, headers, body: req.body, signal: abort });
-      const body = await readCappedBody(response.body);
+      const response = await dispatchCapped(this.pool, { origin: this.base.origin, method: method as never, path, headers, body: req.body }, request);
       const durationMs = Math.round(performance.now() - startedAt);
       observeApiRequest(durationMs, response.statusCode);
-      return { status: response.statusCode, headers: response.headers, body, durationMs };
+      return { status: response.statusCode, headers: response.headers, body: response.body, durationMs };
     } catch (error) {
       observeApiRequest(performance.now() - startedAt, 0);
       throw transportError(error, context);
     } finally {
       clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onCallerAbort);
+      stopListening?.();
       release();
     }
   }
@@ -186,21 +188,9 @@ function proxyAgent(proxy: ChosenProxy, options: { connections: number; pipelini
   });
 }
 
-/**
- * Cancels one request in flight. undici takes an EventEmitter as its signal as well as an AbortSignal; an
- * AbortController (an EventTarget) costs some 3 µs per request to create, listen to and unlisten, which a
- * batch of rows pays on every row. The reason is what AbortController.abort() gives, so errors read the same.
- */
-class RequestAbort extends EventEmitter {
-  aborted = false;
-  reason: unknown = undefined;
-
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = new DOMException('This operation was aborted', 'AbortError');
-    this.emit('abort');
-  }
+/** What AbortController.abort() gives as its reason, so errors read as they did with an AbortSignal. */
+function abortError(): DOMException {
+  return new DOMException('This operation was aborted', 'AbortError');
 }
 
 function assertUsable(config: EndpointConfig): void {

@@ -26,8 +26,11 @@ export function parseBaseUrl(baseUrl: string): BaseUrl {
   return { origin: url.origin, pathPrefix: url.pathname.replace(/\/+$/, '') };
 }
 
+const SLASH = 0x2f;
+
 /** `/api/v1` + `employees/1` or `/employees/1` → `/api/v1/employees/1`: exactly one slash at the seam. */
 export function joinPath(pathPrefix: string, path: string): string {
-  const rest = path.replace(/^\/+/, '');
-  return `${pathPrefix}/${rest}`;
+  let start = 0;
+  while (path.charCodeAt(start) === SLASH) start += 1;
+  return `${pathPrefix}/${start === 0 ? path : path.slice(start)}`;
 }

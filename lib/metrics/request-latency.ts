@@ -23,9 +23,18 @@ const adminRequests = new Histogram({
   registers: [latencyRegistry],
 });
 
+// Every row's request is observed: a child per status, labelled once, spares a labels object and
+// prom-client's closure per observation. The same series, the same values.
+const apiRequestsByStatus = new Map<number, { observe(seconds: number): void }>();
+
 /** One request to a downstream API took `durationMs`; `status` 0 when it got no answer. */
 export function observeApiRequest(durationMs: number, status: number): void {
-  apiRequests.observe({ status: String(status) }, durationMs / 1000);
+  let byStatus = apiRequestsByStatus.get(status);
+  if (!byStatus) {
+    byStatus = apiRequests.labels({ status: String(status) });
+    apiRequestsByStatus.set(status, byStatus);
+  }
+  byStatus.observe(durationMs / 1000);
 }
 
 export function observeAdminRequest(route: string, status: number, durationMs: number): void {

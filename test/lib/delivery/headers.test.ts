@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { joinPath } from '../../../lib/delivery/endpoint-url';
+import { mergeHeaders, MergedHeaders, type HeaderSet } from '../../../lib/delivery/headers';
+
+/** Names and values in order: what goes on the wire, name case included. */
+const entriesOf = (headers: HeaderSet) => Object.entries(headers);
+
+describe('MergedHeaders', () => {
+  const endpoint = { 'X-Tenant': 'acme', 'Content-Type': 'application/xml', 'X-Source': 'config' };
+  const auth = { Authorization: 'Basic YTpi' };
+
+  it("lets a request's own header replace the endpoint's of the same name in another case, in the endpoint's place", () => {
+    const merged = new MergedHeaders(endpoint, auth).with({ 'x-source': 'request', 'Idempotency-Key': 'bsync-1-1' });
+    assert.deepEqual(entriesOf(merged), [
+      ['X-Tenant', 'acme'],
+      ['Content-Type', 'application/xml'],
+      ['x-source', 'request'],
+      ['Authorization', 'Basic YTpi'],
+      ['Idempotency-Key', 'bsync-1-1'],
+    ]);
+  });
+
+  it('gives what mergeHeaders gives for the same sources, for every split between endpoint and request', () => {
+    const sources: (HeaderSet | undefined)[] = [
+      endpoint,
+      auth,
+      undefined,
+      { 'IDEMPOTENCY-KEY': 'first', 'X-Row': '1', authorization: 'Bearer row' },
+      { 'Idempotency-Key': 'second', 'x-row': '2', 'X-New': 'n' },
+      { 'content-type': 'text/csv' },
+    ];
+    for (let split = 0; split <= sources.length; split += 1) {
+      const merged = new MergedHeaders(...sources.slice(0, split)).with(...sources.slice(split));
+      assert.deepEqual(entriesOf(merged), entriesOf(mergeHeaders(...sources)), `split at ${split}`);
+    }
+  });
+
+  it('returns a new object each time, so a request adding a header does not change the next one', () => {
+    const headers = new MergedHeaders(endpoint);
+    const first = headers.with();
+    first['X-Added'] = 'once';
+    const second = headers.with({ 'X-Row': '2' });
+    second['X-Other'] = 'twice';
+    assert.deepEqual(entriesOf(headers.with()), entriesOf(endpoint));
+    assert.notEqual(first, headers.with());
+  });
+
+  it('keeps a header named __proto__ as a header, as mergeHeaders does', () => {
+    const odd = JSON.parse('{"__proto__": "x"}') as HeaderSet;
+    const merged = new MergedHeaders(endpoint).with(odd);
+    assert.deepEqual(entriesOf(merged), entriesOf(mergeHeaders(endpoint, odd)));
+    assert.equal(Object.getPrototypeOf(merged), Object.prototype);
+  });
+});
+
+describe('joinPath', () => {
+  it('puts exactly one slash between the prefix and the path, however many the path starts with', () => {
+    assert.equal(joinPath('/api/v1', 'employees/1'), '/api/v1/employees/1');
+    assert.equal(joinPath('/api/v1', '/employees/1'), '/api/v1/employees/1');
+    assert.equal(joinPath('/api/v1', '///employees//1/'), '/api/v1/employees//1/');
+    assert.equal(joinPath('', '/'), '/');
+    assert.equal(joinPath('', ''), '/');
+  });
+});
