@@ -10,8 +10,14 @@ export type Outcome =
   | { kind: 'permanent'; status?: number; error: string; detail?: string }
   | { kind: 'transient'; status?: number; error: string; detail?: string; retryAfterMs?: number };
 
-/** Decides whether a 2xx answer really is a success; `body` is the parsed JSON, or the text when it is not JSON. */
-export type SuccessCheck = (body: unknown, response: ApiResponse) => Promise<{ ok: boolean; code?: string; message?: string }>;
+/** A success check's judgement of one answer. */
+export type SuccessVerdict = { ok: boolean; code?: string; message?: string };
+
+/**
+ * Decides whether a 2xx answer really is a success; `body` is the parsed JSON, or the text when it is not JSON.
+ * A compiled expression judges at once, JSONata in a promise.
+ */
+export type SuccessCheck = (body: unknown, response: ApiResponse) => SuccessVerdict | Promise<SuccessVerdict>;
 
 /** Statuses that say "not now" rather than "not this": the same request may succeed later. */
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -35,9 +41,10 @@ export async function classifyResponse(response: ApiResponse, successCheck?: Suc
 async function checkSuccess(response: ApiResponse, successCheck: SuccessCheck): Promise<Outcome> {
   const { status, body } = response;
   const parsed = parseJson(body);
-  let verdict: Awaited<ReturnType<SuccessCheck>>;
+  let verdict: SuccessVerdict;
   try {
-    verdict = await successCheck(parsed === undefined ? body : parsed, response);
+    const judged = successCheck(parsed === undefined ? body : parsed, response);
+    verdict = judged instanceof Promise ? await judged : judged;
   } catch (error) {
     // A check that cannot be evaluated is a configuration problem: the row is kept for an admin, not retried.
     return { kind: 'permanent', status, error: `${statusLine(status)} but the success check failed: ${describeError(error)}`, detail: bodyExcerpt(body) };

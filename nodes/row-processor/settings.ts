@@ -161,9 +161,9 @@ export function processorSettings(RED: NodeAPI, node: Node, def: RowProcessorDef
   let successCheck: SuccessCheck | undefined;
   if (def.successExpression?.trim()) {
     const check = expressionEvaluator(RED, node, def.successExpression);
-    successCheck = async (body) => {
+    successCheck = (body) => {
       const verdict = check(body);
-      return { ok: Boolean(verdict instanceof Promise ? await verdict : verdict) };
+      return verdict instanceof Promise ? verdict.then((value) => ({ ok: Boolean(value) })) : { ok: Boolean(verdict) };
     };
   }
   const settings: ProcessorSettings = {

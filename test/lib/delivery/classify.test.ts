@@ -115,6 +115,17 @@ describe('classifyResponse', () => {
       assert.match(outcome.kind === 'permanent' ? outcome.error : '', /expression failed/);
     });
 
+    it('a check that judges at once (a compiled expression) counts as one that judges in a promise, its throw too', async () => {
+      const judgeAtOnce: SuccessCheck = (body) => ({ ok: (body as { status?: string })?.status === 'SUCCESS' });
+      assert.equal((await classifyResponse(answer(200, { status: 'SUCCESS' }), judgeAtOnce)).kind, 'success');
+      const failed = await classifyResponse(answer(200, { status: 'ERROR', errorCode: 'E42', message: 'account closed' }), judgeAtOnce);
+      assert.match(failed.kind === 'permanent' ? failed.error : '', /HTTP 200 OK.*E42 account closed/);
+      const thrown = await classifyResponse(answer(200, 'not json'), () => {
+        throw new Error('expression failed');
+      });
+      assert.match(thrown.kind === 'permanent' ? thrown.error : '', /success check failed: .*expression failed/);
+    });
+
     it('is not asked about non-2xx answers', async () => {
       let asked = false;
       await classifyResponse(answer(503), async () => {
