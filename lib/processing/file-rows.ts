@@ -114,8 +114,9 @@ export function readFileRows(
       }
       const ragged = raggedRowReason(row, scan.rowColumns, originRow);
       // A ragged row is kept whole (every field, in order), so its error-file line and replay stay ragged. A row
-      // of a group needs its original only if its group fails: written then, from the row as read.
-      const original = grouped && !ragged ? new OriginalOfRow(row, scan.rowColumns) : rowOriginal(row, scan.rowColumns);
+      // needs its original only if it fails (a row of a group: if its group fails): written then, from the row
+      // as read. A key-matched row is copied with its match (withMatch), which a written-later original would not survive.
+      const original = (grouped || !settings.matching) && !ragged ? new OriginalOfRow(row, scan.rowColumns) : rowOriginal(row, scan.rowColumns);
       return prepareFileRow(row.rowNumber, ragged, original, record, idempotencyKey(originBatchId, originRow), settings);
     },
     settings.concurrency,
@@ -191,7 +192,7 @@ async function prepareFileRow(
     return { rowNumber, key, original: text, result: unsendable(failure) };
   }
   const request = { path: prepared.path, body: prepared.body, contentType: 'application/json' };
-  if (typeof originalOrRow !== 'string') return new GroupedRowWork(rowNumber, key, originalOrRow, request, record, prepared.value);
+  if (typeof originalOrRow !== 'string') return new RowWorkOfRowRead(rowNumber, key, originalOrRow, request, record, prepared.value);
   const work: RowWork = { rowNumber, key, original: originalOrRow, request, record, value: prepared.value };
   return settings.matching ? withMatch(work, record, settings) : work;
 }
@@ -209,10 +210,10 @@ class OriginalOfRow {
 }
 
 /**
- * A row prepared for its group: everything as any row has it, but its original written only when asked for
- * (its group failed), and then once. The row as read is held instead, which it holds anyway (its record).
+ * A prepared row whose original is written only when asked for (the row, or its group, failed), and then
+ * once. The row as read is held instead, which it holds anyway (its record).
  */
-class GroupedRowWork implements RowWork {
+class RowWorkOfRowRead implements RowWork {
   private originalText?: string;
 
   constructor(
