@@ -35,7 +35,7 @@ export class RowSender {
   async sendWork(work: RowWork): Promise<RowResult | undefined> {
     if (work.result || !work.request) return work.result;
     const outcome = await this.send(work.request.path, work.request.body, work.key, work.request.contentType);
-    return outcome && resultOf(work.rowNumber, outcome, work.request.body, work.original, work.key);
+    return outcome && resultOf(work.rowNumber, outcome, work.request.body, () => work.original, work.key);
   }
 
   /** `method`: key matching's create or update method; the request's own method by default. */
@@ -59,9 +59,13 @@ export class RowSender {
   }
 }
 
-/** How an answer settles a row: success, or a failed row with what the downstream said. */
-export function resultOf(rowNumber: number, outcome: Outcome, body: string, original: string, key: string): RowResult {
+/**
+ * How an answer settles a row: success, or a failed row with what the downstream said. `original` may be
+ * given as a function: a row's original is written only when the row failed.
+ */
+export function resultOf(rowNumber: number, outcome: Outcome, body: string, original: string | (() => string), key: string): RowResult {
   if (outcome.kind === 'success') return { ok: true, key };
+  if (typeof original === 'function') original = original();
   const kind = outcome.kind === 'transient' ? 'transient' : outcome.status !== undefined && outcome.status < 300 ? 'rejected' : 'permanent';
   return {
     ok: false,

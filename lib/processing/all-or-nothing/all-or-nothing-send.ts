@@ -39,7 +39,7 @@ export class AllOrNothingSend {
     if (outcome.kind === 'success') this.applied.set(work.rowNumber, await appliedRowOf(work, outcome, this.settings, this.undoTemplate));
     // The downstream found down is no failure of the batch: the row is held, and the batch resumes later.
     else if (!sender.downstreamDown) this.failed = true;
-    return resultOf(work.rowNumber, outcome, work.request.body, work.original, work.key);
+    return resultOf(work.rowNumber, outcome, work.request.body, () => work.original, work.key);
   }
 
   /**
