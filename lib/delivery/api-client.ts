@@ -140,7 +140,8 @@ export class ApiClient {
 
     // Waiting for the rate limit or a free connection is not part of the request's timeout.
     if (this.rateLimiter && !(await this.rateLimiter.take(req.signal))) throw new RequestCancelledError(method, url);
-    const release = await this.gate.enter(req.signal);
+    const entered = this.gate.enter(req.signal);
+    const release = entered instanceof Promise ? await entered : entered;
     if (!release) throw new RequestCancelledError(method, url);
 
     const context = { method, url, timeoutMs: this.config.timeoutMs, timedOut: false, cancelled: false };

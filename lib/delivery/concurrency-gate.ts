@@ -7,8 +7,11 @@ export class ConcurrencyGate {
 
   constructor(private readonly limit: number) {}
 
-  /** Resolves with the function that frees the slot, or undefined when the signal aborted first. */
-  async enter(signal?: AbortSignal): Promise<(() => void) | undefined> {
+  /**
+   * The function that frees the slot, at once when one is free (no promise per request on the common path);
+   * otherwise a promise of it, or of undefined when the signal aborted first.
+   */
+  enter(signal?: AbortSignal): (() => void) | undefined | Promise<(() => void) | undefined> {
     if (signal?.aborted) return undefined;
     if (this.active < this.limit) {
       this.active += 1;

@@ -111,6 +111,21 @@ describe('ApiClient', () => {
     assert.ok(server.maxConcurrent > 1, 'requests were sent in parallel');
   });
 
+  it('a request waiting for a free connection neither times out meanwhile nor stays waiting once its caller aborts', { timeout: 10_000 }, async () => {
+    const server = await fixtures.server({ respond: () => ({ status: 200, delayMs: 150 }) });
+    const client = fixtures.client({ baseUrl: server.url, connections: 1, timeoutMs: 250 });
+    // The third waits for two answers (about 300 ms, beyond its 250 ms timeout) before its own starts.
+    const answers = await Promise.all([1, 2, 3].map((n) => client.request({ method: 'GET', path: `/queued/${n}` })));
+    assert.deepEqual(answers.map((answer) => answer.status), [200, 200, 200]);
+    const controller = new AbortController();
+    const first = client.request({ method: 'GET', path: '/first' });
+    const waiting = client.request({ method: 'GET', path: '/waiting', signal: controller.signal });
+    controller.abort();
+    await assert.rejects(waiting, RequestCancelledError);
+    assert.equal((await first).status, 200);
+    assert.equal(server.requests.filter((request) => request.url === '/waiting').length, 0, 'the aborted request was never sent');
+  });
+
   it('spaces requests to the rate limit, shared by all callers', async () => {
     const server = await fixtures.server();
     const client = fixtures.client({ baseUrl: server.url, rateLimitPerSecond: 10 });
