@@ -3,21 +3,14 @@ import type { EndpointAuth } from './api-types';
 
 export type HeaderSet = Record<string, string>;
 
-export function mergeHeaders(...sources: (HeaderSet | undefined)[]): HeaderSet {
-  const byName = new Map<string, [string, string]>();
-  for (const source of sources) {
-    for (const [name, value] of Object.entries(source ?? {})) byName.set(name.toLowerCase(), [name, value]);
-  }
-  return Object.fromEntries(byName.values());
-}
-
 /**
  * A header set merged once (an endpoint's own headers and its auth), onto which each request's few
- * headers are merged as mergeHeaders would: every request of a batch sends the same endpoint headers,
- * and merging them anew per row (entries, a Map, fromEntries) cost more than the rest of the request's setup.
+ * headers are merged: by case-insensitive name, a later source's value and name case winning, in the place
+ * where the name first appeared. Every request of a batch sends the same endpoint headers, and merging
+ * them anew per row (entries, a Map, fromEntries) cost more than the rest of the request's setup.
  */
 export class MergedHeaders {
-  /** Final names and values in mergeHeaders' order: by first appearance of the name in any case. */
+  /** Final names and values, in the order of each name's first appearance in any case. */
   private readonly names: string[] = [];
   private readonly values: string[] = [];
   private readonly indexByName = new Map<string, number>();
@@ -39,7 +32,7 @@ export class MergedHeaders {
     }
   }
 
-  /** mergeHeaders(...the constructor's sources, ...sources), in a new object the caller may change. */
+  /** The constructor's sources merged with these after them, in a new object the caller may change. */
   with(...sources: (HeaderSet | undefined)[]): HeaderSet {
     let names = this.names;
     let values = this.values;

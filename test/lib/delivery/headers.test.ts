@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { joinPath } from '../../../lib/delivery/endpoint-url';
-import { mergeHeaders, MergedHeaders, type HeaderSet } from '../../../lib/delivery/headers';
+import { MergedHeaders, type HeaderSet } from '../../../lib/delivery/headers';
+
+/** The plain merge MergedHeaders must agree with: by lower-case name, later sources winning (as the client merged before). */
+function mergeHeaders(...sources: (HeaderSet | undefined)[]): HeaderSet {
+  const byName = new Map<string, [string, string]>();
+  for (const source of sources) {
+    for (const [name, value] of Object.entries(source ?? {})) byName.set(name.toLowerCase(), [name, value]);
+  }
+  return Object.fromEntries(byName.values());
+}
 
 /** Names and values in order: what goes on the wire, name case included. */
 const entriesOf = (headers: HeaderSet) => Object.entries(headers);
