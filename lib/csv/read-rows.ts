@@ -296,16 +296,17 @@ async function* readRows(
       const { records } = block;
       for (let index = 0; index < records.length; index += 1) {
         const record = records[index];
-        const lines = block.lines[index] + linesBefore;
-        if (record.length > options.maxColumns) throw tooWideError(fileName, record.length, options.maxColumns, lines - lineBreaksInside(record), layout === undefined);
+        // The line the record starts on: where it ends, less the line breaks inside its quoted fields.
+        const line = block.lines[index] + linesBefore - lineBreaksInside(record);
+        if (record.length > options.maxColumns) throw tooWideError(fileName, record.length, options.maxColumns, line, layout === undefined);
         if (!layout) {
-          layout = headerLayout(fileName, record, options.columns, lines - lineBreaksInside(record), options.maxColumns);
+          layout = headerLayout(fileName, record, options.columns, line, options.maxColumns);
           onColumns(layout.columns);
           continue;
         }
         rowNumber += 1;
         if (rowNumber <= afterRow) continue;
-        rows.push(layout.row(rowNumber, lines - lineBreaksInside(record), record));
+        rows.push(layout.row(rowNumber, line, record));
       }
       if (rows.length > 0) yield rows;
     }
