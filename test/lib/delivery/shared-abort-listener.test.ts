@@ -50,3 +50,28 @@ describe('listenForAbort on a long-lived signal', () => {
     assert.equal(called, 1);
   });
 });
+
+describe('listenForAbort with listeners joining and leaving', () => {
+  it('calls exactly those still listening, in the order they began, after many have come and gone', () => {
+    const controller = new AbortController();
+    const called: number[] = [];
+    const stops = new Map<number, () => void>();
+    let state = 7;
+    const random = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+    for (let i = 0; i < 2000; i += 1) {
+      stops.set(i, listenForAbort(controller.signal, () => called.push(i)));
+      // Leave in any order, as requests end: some soon, some much later.
+      for (const [j, stop] of stops) {
+        if (random() < 0.06) {
+          stop();
+          stop();
+          stops.delete(j);
+        }
+      }
+    }
+    assert.equal(getEventListeners(controller.signal, 'abort').length, stops.size > 0 ? 1 : 0);
+    controller.abort();
+    assert.deepEqual(called, [...stops.keys()].sort((a, b) => a - b));
+    for (const stop of stops.values()) stop();
+  });
+});
