@@ -27,9 +27,17 @@ export interface Window {
 /**
  * Rows finish out of order (they are sent concurrently); the checkpoint may only pass a row once every
  * row before it is settled. This keeps the settled rows until the prefix behind them is complete.
+ *
+ * They are kept in an array from the checkpoint on, not a Map: a Map that every row joins and leaves
+ * rehashes into new tables, which V8 links one to the next; once a full collection has moved one to the old
+ * generation, the link keeps each later table and its rows' results alive through scavenges (see
+ * shared-abort-listener.ts).
  */
 export class CheckpointTracker {
-  private readonly settled = new Map<number, RowResult>();
+  /** The result of row `checkpoint + 1 + i` at `i`, from `start` on (before it: taken already). */
+  private slots: (RowResult | undefined)[] = [];
+  private start = 0;
+  private settledCount = 0;
   /** Rows of the file that are not sent at all (resume skips them) still move the checkpoint. */
   private checkpoint: number;
 
@@ -43,11 +51,16 @@ export class CheckpointTracker {
 
   /** How many settled rows wait to be written. */
   get pending(): number {
-    return this.settled.size;
+    return this.settledCount;
   }
 
   settle(rowNumber: number, result: RowResult): void {
-    if (rowNumber > this.checkpoint) this.settled.set(rowNumber, result);
+    if (rowNumber <= this.checkpoint) return;
+    const index = this.start + rowNumber - this.checkpoint - 1;
+    // Rows settle a few ahead of the checkpoint at most: the gap filled with holes stays short.
+    while (this.slots.length < index) this.slots.push(undefined);
+    if (this.slots[index] === undefined) this.settledCount += 1;
+    this.slots[index] = result;
   }
 
   /**
@@ -56,10 +69,13 @@ export class CheckpointTracker {
    */
   takeWindow(holdTransient: boolean): Window {
     const window: Window = { checkpointRow: this.checkpoint, processed: 0, succeeded: 0, failed: 0, failures: [], rowNumbers: [], succeededKeys: [], skipped: 0, mappings: [] };
-    for (let row = this.checkpoint + 1; this.settled.has(row); row += 1) {
-      const result = this.settled.get(row)!;
+    const { slots } = this;
+    let index = this.start;
+    for (let row = this.checkpoint + 1; index < slots.length && slots[index] !== undefined; row += 1, index += 1) {
+      const result = slots[index]!;
       if (!result.ok && result.transient && holdTransient) break;
-      this.settled.delete(row);
+      slots[index] = undefined;
+      this.settledCount -= 1;
       window.checkpointRow = row;
       window.processed += 1;
       // A row failing with its group is not in rowNumbers: an earlier error payload of it is not resolved.
@@ -77,6 +93,12 @@ export class CheckpointTracker {
       }
     }
     this.checkpoint = window.checkpointRow;
+    this.start = index;
+    // The taken front is dropped once it outweighs what is left: each slot is moved a bounded number of times.
+    if (this.start >= 1024 && this.start * 2 >= slots.length) {
+      this.slots = slots.slice(this.start);
+      this.start = 0;
+    }
     return window;
   }
 }

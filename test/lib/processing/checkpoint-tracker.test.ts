@@ -1,0 +1,128 @@
+// The checkpoint passes a row only once every row before it settled, whatever order rows settle in. The
+// tracker is checked against a plain Map of settled rows, the way it kept them before, over generated orders.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CheckpointTracker, type RowResult, type Window } from '../../../lib/processing/checkpoint-tracker';
+
+function failed(rowNumber: number, transient: boolean): RowResult {
+  return {
+    ok: false,
+    transient,
+    failure: { rowNumber, payload: '{}', originalPayload: null, idempotencyKey: `k-${rowNumber}`, errorKind: transient ? 'transient' : 'permanent', error: 'refused' },
+  };
+}
+
+function resultFor(rowNumber: number, random: () => number): RowResult {
+  const pick = random();
+  if (pick < 0.7) return { ok: true, key: `k-${rowNumber}` };
+  if (pick < 0.8) return { ok: true, key: `k-${rowNumber}`, skipped: true };
+  if (pick < 0.9) return failed(rowNumber, pick < 0.85);
+  return { ok: false, transient: false, failedWithRow: rowNumber - 1 };
+}
+
+/** The tracker as it was: settled rows in a Map, taken from the checkpoint on. */
+class MapTracker {
+  private readonly settled = new Map<number, RowResult>();
+  constructor(private checkpoint: number) {}
+  get pending(): number {
+    return this.settled.size;
+  }
+  settle(rowNumber: number, result: RowResult): void {
+    if (rowNumber > this.checkpoint) this.settled.set(rowNumber, result);
+  }
+  takeWindow(holdTransient: boolean): Window {
+    const window: Window = { checkpointRow: this.checkpoint, processed: 0, succeeded: 0, failed: 0, failures: [], rowNumbers: [], succeededKeys: [], skipped: 0, mappings: [] };
+    for (let row = this.checkpoint + 1; this.settled.has(row); row += 1) {
+      const result = this.settled.get(row)!;
+      if (!result.ok && result.transient && holdTransient) break;
+      this.settled.delete(row);
+      window.checkpointRow = row;
+      window.processed += 1;
+      if (result.ok || 'failure' in result) window.rowNumbers.push(row);
+      if (result.ok && result.skipped) {
+        window.skipped += 1;
+        if (result.key) window.succeededKeys.push(result.key);
+      } else if (result.ok) {
+        window.succeeded += 1;
+        if (result.key) window.succeededKeys.push(result.key);
+      } else {
+        window.failed += 1;
+        if ('failure' in result) window.failures.push(result.failure);
+      }
+    }
+    this.checkpoint = window.checkpointRow;
+    return window;
+  }
+}
+
+/** A small seeded generator (mulberry32): the same orders on every run. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('CheckpointTracker', () => {
+  it('moves the checkpoint only over a complete prefix of settled rows', () => {
+    const tracker = new CheckpointTracker(10);
+    tracker.settle(13, { ok: true, key: 'k-13' });
+    tracker.settle(12, { ok: true, key: 'k-12' });
+    tracker.settle(9, { ok: true, key: 'k-9' });
+    assert.equal(tracker.pending, 2);
+    assert.equal(tracker.takeWindow(false).processed, 0);
+    tracker.settle(11, failed(11, false));
+    const window = tracker.takeWindow(false);
+    assert.deepEqual([window.checkpointRow, window.processed, window.succeeded, window.failed], [13, 3, 2, 1]);
+    assert.deepEqual(window.rowNumbers, [11, 12, 13]);
+    assert.equal(tracker.checkpointRow, 13);
+    assert.equal(tracker.pending, 0);
+  });
+
+  it('holds a transiently failed row, and the rows after it, while the downstream is down', () => {
+    const tracker = new CheckpointTracker(0);
+    tracker.settle(1, { ok: true, key: 'k-1' });
+    tracker.settle(2, failed(2, true));
+    tracker.settle(3, { ok: true, key: 'k-3' });
+    assert.equal(tracker.takeWindow(true).checkpointRow, 1);
+    assert.equal(tracker.pending, 2);
+    tracker.settle(2, { ok: true, key: 'k-2' });
+    assert.equal(tracker.pending, 2, 'settled again, a row counts once');
+    const window = tracker.takeWindow(true);
+    assert.deepEqual([window.checkpointRow, window.succeeded], [3, 2]);
+  });
+
+  it('gives the windows a Map of settled rows gave, over generated orders, through many thousand rows', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const random = seeded(seed);
+      const start = Math.floor(random() * 1000);
+      const tracker = new CheckpointTracker(start);
+      const reference = new MapTracker(start);
+      const rows = 6000;
+      // Rows settle up to `spread` out of order, as they do with that many in flight.
+      const spread = 1 + Math.floor(random() * 200);
+      const order = Array.from({ length: rows }, (_, i) => start + 1 + i);
+      for (let i = 0; i < rows; i += 1) {
+        const j = Math.min(rows - 1, i + Math.floor(random() * spread));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      for (const rowNumber of order) {
+        const result = resultFor(rowNumber, random);
+        tracker.settle(rowNumber, result);
+        reference.settle(rowNumber, result);
+        if (random() < 0.05) tracker.settle(rowNumber - 3000, result), reference.settle(rowNumber - 3000, result);
+        assert.equal(tracker.pending, reference.pending);
+        if (random() < 0.02) {
+          const hold = random() < 0.5;
+          assert.deepEqual(tracker.takeWindow(hold), reference.takeWindow(hold), `seed ${seed}, after row ${rowNumber}`);
+        }
+      }
+      assert.deepEqual(tracker.takeWindow(false), reference.takeWindow(false));
+      assert.equal(tracker.checkpointRow, start + rows);
+      assert.equal(tracker.pending, 0);
+    }
+  });
+});
