@@ -28,6 +28,8 @@ export class QuickRecordCounter extends Writable {
   private head?: Buffer = Buffer.alloc(0);
   private firstRecordParts?: Buffer[] = [];
   private firstRecord?: Buffer;
+  /** Where the chunk being scanned has its next CR at or after the line looked at (Infinity: none left). */
+  private carriageReturnAt = -1;
 
   constructor(quote: string) {
     super();
@@ -73,6 +75,7 @@ export class QuickRecordCounter extends Writable {
   private scan(chunk: Buffer): void {
     if (chunk.length === 0) return;
     if (chunk.indexOf(this.quote) !== -1) throw new NeedsParser('a quote');
+    this.carriageReturnAt = -1;
     let lineStart = 0;
     if (this.carriageReturnPending) {
       if (chunk[0] !== NEWLINE) throw new NeedsParser('a carriage return alone');
@@ -103,8 +106,14 @@ export class QuickRecordCounter extends Writable {
   /** Text of a line (no CR may be in it: a CR is only ever the first half of a line's CRLF). */
   private addText(chunk: Buffer, from: number, to: number): void {
     if (to <= from) return;
-    const carriageReturn = chunk.indexOf(CARRIAGE_RETURN, from);
-    if (carriageReturn !== -1 && carriageReturn < to) throw new NeedsParser('a carriage return inside a line');
+    // Searched again only once the line passed the last one found: one search per chunk for LF lines, not
+    // one to the end of the chunk for every line.
+    if (this.carriageReturnAt !== Infinity && this.carriageReturnAt < from) {
+      const found = chunk.indexOf(CARRIAGE_RETURN, from);
+      this.carriageReturnAt = found === -1 ? Infinity : found;
+    }
+    const carriageReturn = this.carriageReturnAt;
+    if (carriageReturn < to) throw new NeedsParser('a carriage return inside a line');
     this.lineBytes += to - from;
     this.firstRecordParts?.push(chunk.subarray(from, to));
   }
