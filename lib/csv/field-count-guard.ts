@@ -38,8 +38,49 @@ export class FieldCountGuard {
 
   /** Scans the next chunk; returns the record that has too many fields, once one does. */
   scan(chunk: Uint8Array): TooWideRecord | undefined {
+    const lastLine = this.inQuotes ? -1 : this.skipPlainLines(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    return this.scanBytes(chunk, lastLine === -1 ? 0 : lastLine);
+  }
+
+  /**
+   * A chunk without a quote, begun outside quotes, whose lines are all shorter than the limit, holds no record
+   * too wide (a record is a line there, and has at most one field more than its bytes): then the counters are
+   * brought to where the byte-by-byte scan would have them at the start of the chunk's last line, with indexOf
+   * (memchr), and the index of that line is returned. -1, and nothing changed, when that cannot be told so.
+   */
+  private skipPlainLines(buffer: Buffer): number {
+    if (buffer.indexOf(this.quote) !== -1) return -1;
+    const firstNewline = buffer.indexOf(NEWLINE);
+    if (firstNewline === -1) return -1;
+    // The record going on from the chunk before: its fields so far, and at most one more a byte up to its end.
+    if (this.fields + firstNewline > this.maxFields) return -1;
+    let newlines = 1;
+    let lastNewline = firstNewline;
+    for (let at = buffer.indexOf(NEWLINE, firstNewline + 1); at !== -1; at = buffer.indexOf(NEWLINE, at + 1)) {
+      if (at - lastNewline > this.maxFields) return -1;
+      newlines += 1;
+      lastNewline = at;
+    }
+    // After the last LF, CRs may end records too: those are skipped as well, so that stretch is bounded alike.
+    if (buffer.length - lastNewline > this.maxFields) return -1;
+    // The last line starts after the last line break, which may be a CR after the last LF.
+    const lastBreak = Math.max(lastNewline, buffer.lastIndexOf(CARRIAGE_RETURN));
+    // Whether any record ended by a line break of this chunk had text: a byte other than a line break before the last one.
+    if (this.recordsSeen === 0) {
+      let text = this.recordHasText;
+      for (let index = 0; !text && index < lastBreak; index += 1) text = buffer[index] !== NEWLINE && buffer[index] !== CARRIAGE_RETURN;
+      if (text) this.recordsSeen = 1;
+    }
+    this.line += newlines;
+    this.recordLine = this.line;
+    this.fields = 1;
+    this.recordHasText = false;
+    return lastBreak + 1;
+  }
+
+  private scanBytes(chunk: Uint8Array, from: number): TooWideRecord | undefined {
     const { delimiter, quote, maxFields } = this;
-    for (let index = 0; index < chunk.length; index += 1) {
+    for (let index = from; index < chunk.length; index += 1) {
       const byte = chunk[index];
       if (byte === NEWLINE) this.line += 1;
       if (byte === quote) {
