@@ -18,6 +18,14 @@ describe('sameParent', () => {
     }
   });
 
+  it('agrees with the group keys for columns named like the prototype\'s properties', () => {
+    const own = (column: string, value: unknown): Record<string, unknown> => Object.defineProperty({}, column, { value, enumerable: true, writable: true, configurable: true });
+    for (const column of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) {
+      const rows = [{}, own(column, 'x'), own(column, 'x'), own(column, ''), own(column, 7)];
+      for (const a of rows) for (const b of rows) assert.equal(sameParent(a, b, [column]), groupKeyOf(a, [column]) === groupKeyOf(b, [column]), `${column}: ${JSON.stringify([a, b])}`);
+    }
+  });
+
   it('tells a missing column from an empty or a null one', () => {
     assert.equal(sameParent({}, { accountId: '' }, ['accountId']), false);
     assert.equal(sameParent({}, { accountId: null }, ['accountId']), false);
