@@ -68,7 +68,7 @@ class RecordBlockParser extends Parser {
     options: Options,
     private readonly onRecord?: (lines: number, emptyLines: number) => void,
   ) {
-    // One block waiting at most (some 100 to 250 rows), as the reader takes them: bounds what is held ahead.
+    // One block waiting at most (some 25 to 60 rows), as the reader takes them: bounds what is held ahead.
     super({ ...options, readableHighWaterMark: 1 } as Options);
   }
 
@@ -122,7 +122,7 @@ export function readCsvRows(filePath: string, options?: CsvOptions, afterRow = 0
 }
 
 /**
- * The rows of readCsvRows in the blocks they are read in (some 100 to 250 rows, never an empty one): for a
+ * The rows of readCsvRows in the blocks they are read in (some 25 to 60 rows, never an empty one): for a
  * reader that takes many rows, each block costs one step of the event loop, not each row.
  */
 export function readCsvRowBlocks(filePath: string, options?: CsvOptions, afterRow = 0, start?: CsvRowStart): AsyncIterable<CsvRow[]> {
