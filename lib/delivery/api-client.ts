@@ -7,7 +7,7 @@ import type { Outcome } from './classify';
 import { ConcurrencyGate } from './concurrency-gate';
 import { joinPath, parseBaseUrl, type BaseUrl } from './endpoint-url';
 import { EndpointConfigError, RequestCancelledError } from './errors';
-import { hasHeader, MergedHeaders, staticAuthHeader, type HeaderSet } from './headers';
+import { hasHeader, listHasHeader, MergedHeaders, staticAuthHeader, type HeaderSet } from './headers';
 import { OAuth2TokenProvider } from './oauth2-token-provider';
 import { RateLimiter } from './rate-limiter';
 import { observeApiRequest } from '../metrics/request-latency';
@@ -29,6 +29,11 @@ export class ApiClient {
   private readonly rateLimiter?: RateLimiter;
   /** The endpoint's headers and its static auth header (none with OAuth2), merged once for all requests. */
   private readonly endpointHeaders: MergedHeaders;
+  /**
+   * Headers go to the Pool as undici's flat list of names and values; a ProxyAgent turns a list back into an
+   * object by plain assignment (and looks for `host` in it), so through a proxy they stay an object.
+   */
+  private readonly headersAsList: boolean;
   private readonly tokenAgent?: Dispatcher;
   private readonly tokens?: OAuth2TokenProvider;
   private readonly redactor: SecretRedactor;
@@ -41,6 +46,7 @@ export class ApiClient {
     const connect = { ...config.tls, timeout: config.timeoutMs };
     const poolOptions = { connections: config.connections, pipelining: 1, headersTimeout: config.timeoutMs, bodyTimeout: config.timeoutMs };
     const proxy = chooseProxy(this.base.origin, config.proxy);
+    this.headersAsList = !proxy;
     this.pool = proxy ? proxyAgent(proxy, { ...poolOptions, tls: config.tls, timeoutMs: config.timeoutMs }) : new Pool(this.base.origin, { ...poolOptions, connect });
     this.gate = new ConcurrencyGate(config.connections);
     if (config.rateLimitPerSecond && config.rateLimitPerSecond > 0) this.rateLimiter = new RateLimiter(config.rateLimitPerSecond);
@@ -129,14 +135,27 @@ export class ApiClient {
     }
   }
 
+  /** The endpoint's headers, `auth`'s, the request's own, and a JSON content type for a body that has none. */
+  private headersOf(req: ApiRequest, auth: HeaderSet | undefined): HeaderSet | string[] {
+    const own = req.contentType ? { 'Content-Type': req.contentType } : undefined;
+    // With the request's own content type the header is there: no need to look for it.
+    const addJsonType = req.body !== undefined && !req.contentType;
+    if (this.headersAsList) {
+      const list = this.endpointHeaders.listWith(auth, req.headers, own);
+      if (addJsonType && !listHasHeader(list, 'content-type')) list.push('Content-Type', 'application/json');
+      return list;
+    }
+    const headers = this.endpointHeaders.with(auth, req.headers, own);
+    if (addJsonType && !hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json';
+    return headers;
+  }
+
   /** `auth`: the OAuth2 token's header; a static auth header is in the endpoint's headers already. */
   private async send(req: ApiRequest, auth: HeaderSet | undefined): Promise<ApiResponse> {
     const method = req.method.toUpperCase();
     const path = joinPath(this.base.pathPrefix, req.path);
     const url = `${this.base.origin}${path}`;
-    const headers = this.endpointHeaders.with(auth, req.headers, req.contentType ? { 'Content-Type': req.contentType } : undefined);
-    // With the request's own content type the header is there: no need to look for it.
-    if (req.body !== undefined && !req.contentType && !hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json';
+    const headers = this.headersOf(req, auth);
 
     // Waiting for the rate limit or a free connection is not part of the request's timeout.
     if (this.rateLimiter && !(await this.rateLimiter.take(req.signal))) throw new RequestCancelledError(method, url);

@@ -34,6 +34,32 @@ export class MergedHeaders {
 
   /** The constructor's sources merged with these after them, in a new object the caller may change. */
   with(...sources: (HeaderSet | undefined)[]): HeaderSet {
+    const [names, values] = this.merged(sources);
+    const merged: HeaderSet = {};
+    for (let index = 0; index < names.length; index += 1) setOwn(merged, names[index], values[index]);
+    return merged;
+  }
+
+  /**
+   * The same merge as undici's flat list, [name, value, name, value, ...], in the order of `with`'s object
+   * keys: a request's headers handed to undici as a list spare the object made per row (undici reads a list
+   * as it reads an object's keys). A new list the caller may add to.
+   */
+  listWith(...sources: (HeaderSet | undefined)[]): string[] {
+    const [names, values] = this.merged(sources);
+    // An object puts names that are array indices ("123") first, ascending: such a name takes the object's order.
+    for (const name of names) {
+      if (isArrayIndex(name)) return Object.entries(this.with(...sources)).flat();
+    }
+    const list = new Array<string>(names.length * 2);
+    for (let index = 0; index < names.length; index += 1) {
+      list[2 * index] = names[index];
+      list[2 * index + 1] = values[index];
+    }
+    return list;
+  }
+
+  private merged(sources: (HeaderSet | undefined)[]): [names: readonly string[], values: readonly string[]] {
     let names = this.names;
     let values = this.values;
     // A request brings a few headers of its own: the names it adds are looked up in a short list.
@@ -61,10 +87,15 @@ export class MergedHeaders {
         }
       }
     }
-    const merged: HeaderSet = {};
-    for (let index = 0; index < names.length; index += 1) setOwn(merged, names[index], values[index]);
-    return merged;
+    return [names, values];
   }
+}
+
+/** A name an object orders as an array index: a canonical whole number below 2^32 - 1. */
+function isArrayIndex(name: string): boolean {
+  const first = name.charCodeAt(0);
+  if (!(first >= 48 && first <= 57)) return false;
+  return /^(?:0|[1-9][0-9]*)$/.test(name) && Number(name) < 4294967295;
 }
 
 /** An own property as Object.fromEntries makes it, also for a name like `__proto__`. */
@@ -76,6 +107,15 @@ function setOwn(target: HeaderSet, name: string, value: string): void {
 export function hasHeader(headers: HeaderSet, name: string): boolean {
   const wanted = name.toLowerCase();
   return Object.keys(headers).some((key) => key.toLowerCase() === wanted);
+}
+
+/** hasHeader for undici's flat list of names and values. */
+export function listHasHeader(list: readonly string[], name: string): boolean {
+  const wanted = name.toLowerCase();
+  for (let index = 0; index < list.length; index += 2) {
+    if (list[index].toLowerCase() === wanted) return true;
+  }
+  return false;
 }
 
 export function basicCredentials(username: string, password: string): string {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { joinPath } from '../../../lib/delivery/endpoint-url';
-import { MergedHeaders, type HeaderSet } from '../../../lib/delivery/headers';
+import { listHasHeader, MergedHeaders, type HeaderSet } from '../../../lib/delivery/headers';
 
 /** The plain merge MergedHeaders must agree with: by lower-case name, later sources winning (as the client merged before). */
 function mergeHeaders(...sources: (HeaderSet | undefined)[]): HeaderSet {
@@ -60,6 +60,49 @@ describe('MergedHeaders', () => {
     const merged = new MergedHeaders(endpoint).with(odd);
     assert.deepEqual(entriesOf(merged), entriesOf(mergeHeaders(endpoint, odd)));
     assert.equal(Object.getPrototypeOf(merged), Object.prototype);
+  });
+});
+
+describe('MergedHeaders.listWith', () => {
+  const endpoint = { 'X-Tenant': 'acme', 'Content-Type': 'application/xml', 'X-Source': 'config' };
+  const sources: (HeaderSet | undefined)[] = [
+    endpoint,
+    { Authorization: 'Basic YTpi' },
+    undefined,
+    { 'IDEMPOTENCY-KEY': 'first', 'X-Row': '1', authorization: 'Bearer row' },
+    { 'Idempotency-Key': 'second', 'x-row': '2', 'X-New': 'n' },
+  ];
+
+  it("gives with()'s names and values in with()'s order as undici's flat list, for every split", () => {
+    for (let split = 0; split <= sources.length; split += 1) {
+      const headers = new MergedHeaders(...sources.slice(0, split));
+      const list = headers.listWith(...sources.slice(split));
+      assert.deepEqual(list, entriesOf(headers.with(...sources.slice(split))).flat(), `split at ${split}`);
+      assert.deepEqual(list, entriesOf(mergeHeaders(...sources)).flat(), `split at ${split}`);
+    }
+  });
+
+  it('puts a name that is an array index where an object puts it, first, and keeps __proto__', () => {
+    const odd = JSON.parse('{"__proto__": "x", "7": "seven", "X-Late": "l", "12": "twelve", "01": "not an index"}') as HeaderSet;
+    const headers = new MergedHeaders(endpoint);
+    const list = headers.listWith(odd);
+    assert.deepEqual(list, entriesOf(mergeHeaders(endpoint, odd)).flat());
+    assert.deepEqual(list.slice(0, 4), ['7', 'seven', '12', 'twelve']);
+    assert.ok(list.includes('__proto__'));
+  });
+
+  it('returns a new list each time, so a request adding a header does not change the next one', () => {
+    const headers = new MergedHeaders(endpoint);
+    headers.listWith().push('X-Added', 'once');
+    assert.deepEqual(headers.listWith(), entriesOf(endpoint).flat());
+  });
+
+  it('finds a name in the list in any case, and only among the names', () => {
+    const list = new MergedHeaders(endpoint).listWith({ 'X-Value': 'authorization' });
+    assert.equal(listHasHeader(list, 'content-type'), true);
+    assert.equal(listHasHeader(list, 'X-VALUE'), true);
+    assert.equal(listHasHeader(list, 'authorization'), false);
+    assert.equal(listHasHeader([], 'content-type'), false);
   });
 });
 
