@@ -154,7 +154,8 @@ class BatchRun {
         }
         const work = await rows.next();
         if (!work || this.stopped() || this.undoable?.failing) break;
-        await rowsInFlight.run(async () => {
+        // A free slot starts the row at once and a write seldom runs: most rows await neither.
+        const started = rowsInFlight.startOrQueue(async () => {
           const result = this.undoable
             ? await this.undoable.send(this.sender, work)
             : this.keyed
@@ -163,8 +164,10 @@ class BatchRun {
           if (result) tracker.settle(work.rowNumber, result);
           schedule.settled(tracker.pending);
         });
+        if (started) await started;
         if (this.stopped()) break;
-        await schedule.idle();
+        const writing = schedule.idle();
+        if (writing) await writing;
       }
     } finally {
       await rows.close();

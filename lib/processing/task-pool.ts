@@ -28,6 +28,22 @@ export class TaskPool {
       }
       return Promise.resolve();
     }
+    return this.queue(task);
+  }
+
+  /**
+   * As `run`, for a loop that starts a task per row: undefined when a free slot started the task at once (no
+   * promise to await, no step of the event loop), and what the task threw before returning its promise thrown.
+   */
+  startOrQueue(task: () => Promise<void>): Promise<void> | undefined {
+    if (this.active < this.limit) {
+      this.start(task);
+      return undefined;
+    }
+    return this.queue(task);
+  }
+
+  private queue(task: () => Promise<void>): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push(() => {
         try {

@@ -11,6 +11,8 @@ export class WindowSchedule {
   private writing: Promise<void> = Promise.resolve();
   /** A write is queued behind the one under way: a second one would find nothing more to take. */
   private queued = false;
+  /** Writes queued or under way: `idle` waits only while there is one. */
+  private writes = 0;
   private failure: { error: unknown } | undefined;
   private stopped = false;
 
@@ -41,9 +43,13 @@ export class WindowSchedule {
    * Waits for a write under way and throws what a write threw. The loop starts no row meanwhile, as when it
    * wrote the windows itself: while the store is unreachable rows do not pile up unwritten.
    */
-  async idle(): Promise<void> {
-    await this.writing;
-    this.throwIfFailed();
+  idle(): Promise<void> | undefined {
+    // Between writes (nearly every row) there is nothing to wait for: no promise, no step of the event loop.
+    if (this.writes === 0) {
+      this.throwIfFailed();
+      return undefined;
+    }
+    return this.writing.then(() => this.throwIfFailed());
   }
 
   /** No more timed writes (the run has ended); a write under way is waited for. */
@@ -63,15 +69,18 @@ export class WindowSchedule {
     this.timer = undefined;
     if (this.queued) return this.writing;
     this.queued = true;
+    this.writes += 1;
     this.writing = this.writing.then(async () => {
       this.queued = false;
-      if (this.failure) return;
       try {
+        if (this.failure) return;
         // Rows the prefix could not take yet (one before them is still in flight) keep their deadline.
         const left = await this.write();
         if (left > 0 && !this.stopped) this.timer ??= setTimeout(() => void this.writeNow(), this.windowMs);
       } catch (error) {
         this.failure = { error };
+      } finally {
+        this.writes -= 1;
       }
     });
     return this.writing;

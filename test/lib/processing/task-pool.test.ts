@@ -78,4 +78,38 @@ describe('TaskPool', () => {
     await pool.drain();
     assert.deepEqual(log, ['start next', 'end next']);
   });
+
+  it('startOrQueue starts a task with a free slot at once and returns nothing, else a promise of its start', async () => {
+    const log: string[] = [];
+    const pool = new TaskPool(1);
+    const [a, b] = ['a', 'b'].map((name) => openTask(log, name));
+    assert.equal(pool.startOrQueue(a.task), undefined);
+    assert.deepEqual(log, ['start a']);
+    const waitingForB = pool.startOrQueue(b.task);
+    assert.ok(waitingForB instanceof Promise);
+    await ticks();
+    assert.deepEqual(log, ['start a'], 'b waits for a free slot');
+    a.end();
+    await waitingForB;
+    assert.deepEqual(log, ['start a', 'end a', 'start b']);
+    b.end();
+    await pool.drain();
+  });
+
+  it('startOrQueue throws what a task throws before returning its promise, and frees its slot', async () => {
+    const log: string[] = [];
+    const pool = new TaskPool(1);
+    assert.throws(
+      () =>
+        pool.startOrQueue(() => {
+          throw new Error('broken task');
+        }),
+      /broken task/,
+    );
+    const next = openTask(log, 'next');
+    assert.equal(pool.startOrQueue(next.task), undefined);
+    next.end();
+    await pool.drain();
+    assert.deepEqual(log, ['start next', 'end next']);
+  });
 });
