@@ -10,20 +10,26 @@ const PLAIN_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
  * number only when the number sent is the number written.
  */
 export function inexactNumbers(original: unknown, coerced: unknown, path = ''): ErrorObject[] {
+  const errors: ErrorObject[] = [];
+  collectInexact(original, coerced, path, errors);
+  return errors;
+}
+
+/** One list for the whole row: a row of text cells (most of them) makes no list per cell. */
+function collectInexact(original: unknown, coerced: unknown, path: string, errors: ErrorObject[]): void {
   if (typeof original === 'string' && typeof coerced === 'number') {
     const problem = numberProblem(original, coerced);
-    return problem ? [exactNumberError(path, original, problem)] : [];
+    if (problem) errors.push(exactNumberError(path, original, problem));
+    return;
   }
-  if (!original || !coerced || typeof original !== 'object' || typeof coerced !== 'object') return [];
-  const errors: ErrorObject[] = [];
+  if (!original || !coerced || typeof original !== 'object' || typeof coerced !== 'object') return;
   for (const key of Object.keys(original)) {
     const before = (original as Record<string, unknown>)[key];
     const after = (coerced as Record<string, unknown>)[key];
     // Most cells stay text: their pointer is written only for a cell that became a number or holds more cells.
     if (typeof before === 'string' ? typeof after !== 'number' : !before || typeof before !== 'object') continue;
-    errors.push(...inexactNumbers(before, after, `${path}/${escapePointer(key)}`));
+    collectInexact(before, after, `${path}/${escapePointer(key)}`, errors);
   }
-  return errors;
 }
 
 /** Why `text` must not be sent as `value`, or undefined when `value` is exactly what `text` says. */
@@ -48,5 +54,7 @@ function exactNumberError(instancePath: string, text: string, problem: string): 
 }
 
 function escapePointer(key: string): string {
+  // A column name seldom holds either character: no two regular expressions run over it then.
+  if (!key.includes('~') && !key.includes('/')) return key;
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
