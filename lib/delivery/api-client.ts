@@ -10,6 +10,7 @@ import { EndpointConfigError, RequestCancelledError } from './errors';
 import { hasHeader, listHasHeader, MergedHeaders, staticAuthHeader, type HeaderSet } from './headers';
 import { OAuth2TokenProvider } from './oauth2-token-provider';
 import { RateLimiter } from './rate-limiter';
+import { RequestDeadlines } from './request-deadlines';
 import { observeApiRequest } from '../metrics/request-latency';
 import { CappedRequest, dispatchCapped } from './capped-dispatch';
 import { chooseProxy, secretsOfProxy, type ChosenProxy } from './proxy';
@@ -26,6 +27,8 @@ export class ApiClient {
   private readonly base: BaseUrl;
   private readonly pool: Dispatcher;
   private readonly gate: ConcurrencyGate;
+  /** Each request's timeout, on one timer for all of them. */
+  private readonly deadlines: RequestDeadlines;
   private readonly rateLimiter?: RateLimiter;
   /** The endpoint's headers and its static auth header (none with OAuth2), merged once for all requests. */
   private readonly endpointHeaders: MergedHeaders;
@@ -49,6 +52,7 @@ export class ApiClient {
     this.headersAsList = !proxy;
     this.pool = proxy ? proxyAgent(proxy, { ...poolOptions, tls: config.tls, timeoutMs: config.timeoutMs }) : new Pool(this.base.origin, { ...poolOptions, connect });
     this.gate = new ConcurrencyGate(config.connections);
+    this.deadlines = new RequestDeadlines(config.timeoutMs);
     if (config.rateLimitPerSecond && config.rateLimitPerSecond > 0) this.rateLimiter = new RateLimiter(config.rateLimitPerSecond);
     this.endpointHeaders = new MergedHeaders(config.headers, staticAuthHeader(config.auth));
     if (config.auth.type === 'oauth2') {
@@ -94,13 +98,17 @@ export class ApiClient {
     }
   }
 
+  /** Without OAuth2 the request itself: no async step of its own between the caller and the request. */
+  private authorizedRequest(req: ApiRequest): Promise<ApiResponse> {
+    return this.tokens ? this.tokenRequest(req, this.tokens) : this.send(req, undefined);
+  }
+
   /** With OAuth2 a 401 means the token was revoked or expired early: one retry with a fresh token. */
-  private async authorizedRequest(req: ApiRequest): Promise<ApiResponse> {
-    if (!this.tokens) return this.send(req, undefined);
+  private async tokenRequest(req: ApiRequest, tokens: OAuth2TokenProvider): Promise<ApiResponse> {
     const token = await this.accessToken(req);
     const response = await this.send(req, { Authorization: `Bearer ${token}` });
     if (response.status !== 401) return response;
-    this.tokens.invalidate(token);
+    tokens.invalidate(token);
     const fresh = await this.accessToken(req);
     return this.send(req, { Authorization: `Bearer ${fresh}` });
   }
@@ -165,10 +173,10 @@ export class ApiClient {
 
     const context = { method, url, timeoutMs: this.config.timeoutMs, timedOut: false, cancelled: false };
     const request = new CappedRequest();
-    const timer = setTimeout(() => {
+    const stopDeadline = this.deadlines.start(() => {
       context.timedOut = true;
       request.abort(abortError());
-    }, this.config.timeoutMs);
+    });
     const onCallerAbort = () => {
       context.cancelled = true;
       request.abort(abortError());
@@ -184,7 +192,7 @@ export class ApiClient {
       observeApiRequest(performance.now() - startedAt, 0);
       throw transportError(error, context);
     } finally {
-      clearTimeout(timer);
+      stopDeadline();
       stopListening?.();
       release();
     }
