@@ -22,7 +22,8 @@ export type SuccessCheck = (body: unknown, response: ApiResponse) => SuccessVerd
 /** Statuses that say "not now" rather than "not this": the same request may succeed later. */
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-export async function classifyResponse(response: ApiResponse, successCheck?: SuccessCheck): Promise<Outcome> {
+/** The outcome of an answer: at once, or in a promise when a success check judges in one. */
+export function classifyResponse(response: ApiResponse, successCheck?: SuccessCheck): Outcome | Promise<Outcome> {
   const { status, body } = response;
   if (status >= 200 && status < 300) {
     if (!successCheck) return { kind: 'success', status, body, headers: response.headers };

@@ -42,7 +42,9 @@ export async function deliver(client: ApiClient, request: ApiRequest, options: D
   for (let attempt = 1; ; attempt += 1) {
     let cancelled = false;
     try {
-      outcome = await classifyResponse(await client.request(attemptRequest), successCheck);
+      // Without a success check an answer is judged at once: no promise of its own to wait for.
+      const classified = classifyResponse(await client.request(attemptRequest), successCheck);
+      outcome = classified instanceof Promise ? await classified : classified;
     } catch (error) {
       cancelled = error instanceof RequestCancelledError;
       outcome = classifyError(error);

@@ -16,6 +16,18 @@ function answer(status: number, body: unknown = '', headers: ApiResponse['header
 }
 
 describe('classifyResponse', () => {
+  it('judges an answer at once without a success check, and in a promise with one', async () => {
+    const direct = classifyResponse(answer(201, '{"status":"SUCCESS"}'));
+    assert.ok(!(direct instanceof Promise));
+    assert.equal((direct as { kind: string }).kind, 'success');
+    const refused = classifyResponse(answer(422, 'no'));
+    assert.ok(!(refused instanceof Promise));
+    assert.equal((refused as { kind: string }).kind, 'permanent');
+    const checked = classifyResponse(answer(200, '{"status":"SUCCESS"}'), () => ({ ok: false, message: 'not really' }));
+    assert.ok(checked instanceof Promise);
+    assert.equal((await checked).kind, 'permanent');
+  });
+
   for (const status of [200, 201, 202, 204]) {
     it(`${status} is a success`, async () => {
       assert.deepEqual(await classifyResponse(answer(status, '{"status":"SUCCESS"}')), { kind: 'success', status, body: '{"status":"SUCCESS"}', headers: {} });
