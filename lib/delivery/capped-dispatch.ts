@@ -53,10 +53,12 @@ export class CappedRequest implements Dispatcher.DispatchHandler {
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.keptBytes >= this.maxBytes) return;
-    const part = Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(chunk.byteLength, this.maxBytes - this.keptBytes));
-    // A copy: the chunk may be a view of a buffer undici reuses.
-    this.kept.push(Buffer.from(part));
-    this.keptBytes += part.byteLength;
+    const length = Math.min(chunk.byteLength, this.maxBytes - this.keptBytes);
+    // A copy: the chunk may be a view of a buffer undici reuses. One Buffer made, not a view and then its copy.
+    const part = Buffer.allocUnsafe(length);
+    chunk.copy(part, 0, 0, length);
+    this.kept.push(part);
+    this.keptBytes += length;
   }
 
   onResponseEnd(): void {
