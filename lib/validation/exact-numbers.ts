@@ -38,6 +38,9 @@ export function numberProblem(text: string, value: number): string | undefined {
     return 'is not written as a plain number (digits, an optional minus sign and decimal point; no exponent, hex, plus sign, spaces or leading zeros)';
   }
   if (Object.is(value, -0)) return 'is minus zero: it would be sent as 0';
+  // A whole number within the exact range is written back as the same digits: no text need be made of it (V8
+  // keeps the texts of numbers in a cache in the old generation, so each one made per cell was promoted garbage).
+  if (Number.isSafeInteger(value) && +text === value && !text.includes('.')) return undefined;
   const sent = String(value);
   if (sent !== withoutTrailingZeros(text)) return `has more digits than a number holds exactly: it would be sent as ${sent} (make the column text in the schema)`;
   return undefined;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileRowSchema } from '../../../lib/validation';
+import { numberProblem } from '../../../lib/validation/exact-numbers';
 
 const SCHEMA = {
   type: 'object',
@@ -74,5 +75,32 @@ describe('compileRowSchema: a text becomes a number only when written exactly as
 
   it('leaves an empty optional cell to the schema (null), as before', () => {
     assert.deepEqual(validator.validate({ optional: '' }), { ok: true, value: { optional: null } });
+  });
+});
+
+describe('numberProblem on whole numbers', () => {
+  // The rule as written first: the number's own text, compared with the cell's (trailing decimal zeros aside).
+  const byText = (text: string, value: number): boolean => String(value) === (text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text);
+
+  it('finds a whole number exact exactly when its text is the cell\'s, near and beyond the exact range too', () => {
+    const texts = ['0', '7', '-7', '10', '9007199254740991', '-9007199254740991', '9007199254740992', '9007199254740993', '-9007199254740993', '12345678901234567890', '1.0', '2.50', '9007199254740993.0'];
+    let state = 12345;
+    const digit = () => (state = (state * 48271) % 2147483647) % 10;
+    for (let digits = 1; digits <= 20; digits += 1) {
+      for (let i = 0; i < 30; i += 1) {
+        let text = String(1 + (digit() % 9));
+        while (text.length < digits) text += String(digit());
+        texts.push(text, `-${text}`);
+      }
+    }
+    for (const text of texts) {
+      const value = Number(text);
+      assert.equal(numberProblem(text, value) === undefined, byText(text, value), text);
+    }
+  });
+
+  it('judges the value given, not the text read again', () => {
+    assert.notEqual(numberProblem('5', 6), undefined);
+    assert.equal(numberProblem('5', 5), undefined);
   });
 });
