@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FieldCountGuard, type TooWideRecord } from '../../../lib/csv/field-count-guard';
+import { seededRandom } from '../../support/seeded-random';
 
 /** The rule itself, a byte at a time: a delimiter outside quotes starts another field; a line break a record. */
 function byteByByte(text: Buffer, maxFields: number): TooWideRecord | undefined {
@@ -36,15 +37,6 @@ function byteByByte(text: Buffer, maxFields: number): TooWideRecord | undefined 
   return undefined;
 }
 
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = ['a', 'bc', ',', ',', ',', ',,,,', '\n', '\n', '\r\n', '\r', '"', '""', 'é', ' '];
 
@@ -75,7 +67,7 @@ describe('FieldCountGuard', () => {
     let tooWide = 0;
     let quick = 0;
     for (let seed = 1; seed <= 3000; seed += 1) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const text = generated(next, next() < 0.4);
       const maxFields = 1 + Math.floor(next() * 8);
       const cuts = [...new Set(Array.from({ length: Math.floor(next() * 5) }, () => Math.floor(next() * (text.length + 1))))].sort((a, b) => a - b);

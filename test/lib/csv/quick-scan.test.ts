@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { readCsvColumns, readCsvRows, scanCsv, type CsvOptions } from '../../../lib/csv';
 import { resolveCsvOptions } from '../../../lib/csv/csv-options';
 import { quickScan } from '../../../lib/csv/read-rows';
+import { seededRandom } from '../../support/seeded-random';
 import { useTempDir } from './temp-dir';
 
 const file = useTempDir('bsync-csv-quick-');
@@ -23,21 +24,11 @@ async function parsed(filePath: string, options: CsvOptions): Promise<{ columns:
   }
 }
 
-/** A small deterministic generator (mulberry32), so a failure names a file that can be made again. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = ['id', 'name', 'a', 'b', '7', ' ', 'é', '日本', ',', ',', ',', '\n', '\n', '\r\n', '\r', '"', '\uFEFF', ';'];
 
 function generated(seed: number, plain: boolean): string {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const ending = next() < 0.5 ? '\n' : '\r\n';
   const bom = next() < 0.3 ? '\uFEFF' : '';
   let text = bom + (next() < 0.2 ? ending : '') + 'id,name,city' + ending;

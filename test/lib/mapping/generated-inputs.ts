@@ -1,5 +1,6 @@
 // Inputs for the differential tests: every kind of value JSON (and a validated row) can hold, in the
 // fields the tested expressions name, from a seeded generator so a failure can be run again.
+import { seededRandom } from '../../support/seeded-random';
 
 /** Values a field can hold: texts (some that look like numbers), numbers at their edges, null, booleans. */
 export const SCALARS: unknown[] = [
@@ -9,18 +10,6 @@ export const SCALARS: unknown[] = [
 ];
 
 export const FIELDS = ['a', 'b', 'c', 'x y', 'status', 'name', 'email', 'contactId', 'id', 'code'];
-
-/** A small deterministic generator (mulberry32). */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(next: () => number, values: readonly T[]): T {
   return values[Math.floor(next() * values.length)];
@@ -53,7 +42,7 @@ export function flatRow(next: () => number): Record<string, unknown> {
 
 /** Inputs: flat rows, nested rows, scalars, lists of rows of 0 to 3 items (a group), lists with odd items. */
 export function inputs(seed: number, count: number): unknown[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const result: unknown[] = [...SCALARS, {}, [], [{}], [[]], [null], [1, 'x']];
   for (let index = 0; index < count; index++) {
     const roll = next();

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CheckpointTracker, type RowResult, type Window } from '../../../lib/processing/checkpoint-tracker';
+import { seededRandom } from '../../support/seeded-random';
 
 function failed(rowNumber: number, transient: boolean): RowResult {
   return {
@@ -55,16 +56,6 @@ class MapTracker {
   }
 }
 
-/** A small seeded generator (mulberry32): the same orders on every run. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('CheckpointTracker', () => {
   it('moves the checkpoint only over a complete prefix of settled rows', () => {
@@ -97,7 +88,7 @@ describe('CheckpointTracker', () => {
 
   it('gives the windows a Map of settled rows gave, over generated orders, through many thousand rows', () => {
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const start = Math.floor(random() * 1000);
       const tracker = new CheckpointTracker(start);
       const reference = new MapTracker(start);
