@@ -33,13 +33,12 @@ const READ_CHUNK_BYTES = 4 * 1024;
 
 /**
  * The records csv-parse made of one block of the file, with the parser's counters as they were when each record
- * was complete, index by index: lines read so far (the line the record ends on), blank lines skipped so far,
- * bytes of the file read so far (where the next record, or the blank lines before it, starts).
+ * was complete, index by index: lines read so far (the line the record ends on), bytes of the file read so far
+ * (where the next record, or the blank lines before it, starts). Blank lines skipped go to `onRecord` only.
  */
 interface RecordBlock {
   records: string[][];
   lines: number[];
-  emptyLines: number[];
   bytes: number[];
 }
 
@@ -80,7 +79,6 @@ class RecordBlockParser extends Parser {
     const { block, info } = this;
     block.records.push(record as string[]);
     block.lines.push(info.lines);
-    block.emptyLines.push(info.empty_lines);
     block.bytes.push(info.bytes);
     this.onRecord?.(info.lines, info.empty_lines);
     return true;
@@ -109,7 +107,7 @@ class RecordBlockParser extends Parser {
 }
 
 function emptyBlock(): RecordBlock {
-  return { records: [], lines: [], emptyLines: [], bytes: [] };
+  return { records: [], lines: [], bytes: [] };
 }
 
 /**
@@ -283,9 +281,7 @@ async function* readRows(
   const linesBefore = start?.linesBefore ?? 0;
   // Where the last good record ended, as the parser made it (not as it was taken): what an error is located by.
   const position: ParsePosition = { lastRecordEndLine: linesBefore, emptyLinesBeforeIt: 0, maxRowBytes: options.maxRowBytes };
-  // csv-parse turns each chunk into rows at once, and they wait until taken: smaller chunks keep fewer rows
-  // waiting, fewer of them live long enough to be moved to the garbage collector's old generation, and the
-  // heap grows less between full collections on a long file.
+  // READ_CHUNK_BYTES at a time: fewer parsed rows wait long enough to be promoted (see there).
   const source = fs.createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES, start: start?.byte });
   const decoder = decodeStream(fileName, options);
   const parser = new RecordBlockParser(parserOptions(options), (lines, emptyLines) => {
