@@ -183,13 +183,16 @@ async function prepareFileRow(
   key: string,
   settings: ProcessorSettings,
 ): Promise<RowWork> {
-  const original = typeof originalOrRow === 'string' ? originalOrRow : undefined;
-  if (raggedReason) return { rowNumber, key, original: original ?? `${originalOrRow}`, result: unsendable(failedRow(rowNumber, null, original ?? `${originalOrRow}`, key, 'validation', raggedReason)) };
+  // An unsendable row is stored at once: its original is written now (String of an OriginalOfRow writes it).
+  if (raggedReason) {
+    const original = String(originalOrRow);
+    return { rowNumber, key, original, result: unsendable(failedRow(rowNumber, null, original, key, 'validation', raggedReason)) };
+  }
   const prepared = await prepareRow(record, settings);
   if (!prepared.ok) {
-    const text = original ?? `${originalOrRow}`;
-    const failure = { ...failedRow(rowNumber, prepared.body, text, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail };
-    return { rowNumber, key, original: text, result: unsendable(failure) };
+    const original = String(originalOrRow);
+    const failure = { ...failedRow(rowNumber, prepared.body, original, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail };
+    return { rowNumber, key, original, result: unsendable(failure) };
   }
   const request = { path: prepared.path, body: prepared.body, contentType: 'application/json' };
   if (typeof originalOrRow !== 'string') return new RowWorkOfRowRead(rowNumber, key, originalOrRow, request, record, prepared.value);
