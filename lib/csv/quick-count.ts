@@ -56,7 +56,7 @@ export class QuickRecordCounter extends Writable {
     if (this.head) callback(new NeedsParser('a file of fewer than three bytes'));
     else if (this.carriageReturnPending) callback(new NeedsParser('the file ends in a carriage return'));
     else {
-      if (this.lineBytes > 0) this.endRecord();
+      this.endLine();
       callback();
     }
   }
