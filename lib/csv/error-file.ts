@@ -4,6 +4,7 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { CsvOptions } from './csv-options';
 import { fitName, FREE_SUFFIX_BYTES, MAX_NAME_BYTES } from '../files/fit-name';
+import { UTF8_BOM } from './file-encoding';
 import { formatCsvLine, quoteFormula } from './format-line';
 
 /** Origin row number of the failed row: a replay keeps it, so the idempotency key stays the same. */
@@ -35,9 +36,13 @@ export function errorFileDataColumns(columns: readonly string[]): string[] {
   return columns.filter((column) => column !== ERROR_FILE_ROW_COLUMN && column !== ERROR_FILE_ERROR_COLUMN && column !== ERROR_FILE_QUOTED_COLUMN);
 }
 
-/** The header line of an error file (or an export) with these data columns. */
+/**
+ * The start of an error file (or an export) with these data columns: the UTF-8 byte order mark, then the header
+ * line. The mark says the file is UTF-8 to a spreadsheet, and to a row-processor set to another encoding that
+ * reads it back for a replay (see withFileEncoding).
+ */
 export function errorFileHeader(dataColumns: readonly string[], delimiter: string, quote: string): string {
-  return formatCsvLine([...dataColumns.map(quoteFormula), ERROR_FILE_ROW_COLUMN, ERROR_FILE_ERROR_COLUMN, ERROR_FILE_QUOTED_COLUMN], delimiter, quote);
+  return UTF8_BOM + formatCsvLine([...dataColumns.map(quoteFormula), ERROR_FILE_ROW_COLUMN, ERROR_FILE_ERROR_COLUMN, ERROR_FILE_QUOTED_COLUMN], delimiter, quote);
 }
 
 /** One failed row as a line of an error file (or an export): formula-like cells quoted, a ragged row whole. */
@@ -65,7 +70,7 @@ export function errorFileName(fileName: string): string {
 }
 
 /**
- * Writes failed rows as CSV (UTF-8, CRLF): the original columns plus bsync_row_number, bsync_error and
+ * Writes failed rows as CSV (UTF-8 with a byte order mark, CRLF): the original columns plus bsync_row_number, bsync_error and
  * bsync_quoted, so an admin can correct the file and it can be read back with readCsvRows for a replay.
  * Cells that a spreadsheet would run as a formula are written with a leading ' (see quoteFormula). The file is written to
  * `<filePath>.tmp` (shortened if that is too long a name) and renamed on close, so a crash never leaves a half file under the final name.

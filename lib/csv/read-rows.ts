@@ -7,6 +7,7 @@ import { InvalidRequestError } from '../errors';
 import { CsvFormatError } from './csv-format-error';
 import { resolveCsvOptions, type CsvOptions, type ResolvedCsvOptions } from './csv-options';
 import { CsvDecodeStream } from './decode-stream';
+import { withFileEncoding } from './file-encoding';
 import { FieldCountGuard } from './field-count-guard';
 import { toCsvFormatError, type ParsePosition } from './parse-error';
 import { QuickRecordCounter } from './quick-count';
@@ -137,7 +138,7 @@ async function* oneByOne<T>(blocks: AsyncIterable<T[]>): AsyncGenerator<T, void,
  * that is not UTF-8 (its bytes are transcoded before the parser counts them). Rows beyond the file are left out.
  */
 export async function csvRowStarts(filePath: string, options: CsvOptions | undefined, rowNumbers: readonly number[]): Promise<CsvRowStart[] | undefined> {
-  const resolved = resolveCsvOptions(options);
+  const resolved = await withFileEncoding(filePath, resolveCsvOptions(options));
   if (resolved.encoding !== 'utf8') return undefined;
   const wanted = new Set(rowNumbers.filter((row) => row > 1));
   const starts: CsvRowStart[] = [];
@@ -165,7 +166,7 @@ export async function csvRowStarts(filePath: string, options: CsvOptions | undef
  * Returns the column names and the number of data rows.
  */
 export async function scanCsv(filePath: string, options?: CsvOptions): Promise<CsvScan> {
-  const resolved = resolveCsvOptions(options);
+  const resolved = await withFileEncoding(filePath, resolveCsvOptions(options));
   const quick = await quickScan(filePath, resolved);
   if (quick) return quick;
   try {
@@ -267,12 +268,13 @@ function parserOptions(options: ResolvedCsvOptions): Options {
 
 async function* readRows(
   filePath: string,
-  options: ResolvedCsvOptions,
+  configured: ResolvedCsvOptions,
   afterRow: number,
   onColumns: (columns: string[]) => void,
   /** Begin at this row's bytes (the header is read first, on its own): rows before it are not parsed at all. */
   start?: CsvRowStart,
 ): AsyncGenerator<CsvRow[], void, undefined> {
+  const options = await withFileEncoding(filePath, configured);
   const fileName = path.basename(filePath);
   let layout: RowLayout | undefined = options.header ? undefined : positionalLayout(givenColumns(options));
   if (!layout && start) layout = headerLayout(fileName, await headerRecord(filePath, options), options.columns, 1, options.maxColumns);

@@ -2,6 +2,8 @@
 // discards and replays them, and the batch ends PROCESSED with the audit trail to show for it. Each row
 // keeps one idempotency key through all of it.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, afterEach, before, beforeEach, it } from 'node:test';
 import { correctPayload, CorrectionRefusedError, replayFailedRows } from '../../lib/corrections';
 import { ApiClient } from '../../lib/delivery';
@@ -180,5 +182,28 @@ describeEachDatabase('correct and replay', (kind) => {
     assert.equal(server.requestsTo('/employees/1007/bank-connections').length, 2);
     assert.equal(server.requests.length, 10, 'the replay sent the two failed rows only');
     assertOneKeyPerRow(claimed.id);
+  });
+
+  it('a latin1 batch: the replay of its error file (UTF-8) sends each row\'s text as the first attempt did', async () => {
+    const names = ['Zoë Müller', 'José Ñúñez', 'Ægir Øst'];
+    const lines = ['employeeNumber,iban,name', ...names.map((name, i) => `${1001 + i},DE89370400440532013${String(i).padStart(3, '0')},${name}`)];
+    fs.writeFileSync(path.join(folders.processing, 'bank-latin1.csv'), Buffer.from(`${lines.join('\n')}\n`, 'latin1'));
+    unknownEmployees = new Set([1001, 1003]);
+    const latin1 = { ...settings(), csv: { encoding: 'latin1' as const } };
+    const claimed = await parkAndClaim(store, folders, 'bank-latin1.csv');
+    const first = await processBatch({ store, client, owner: OWNER, signal: new AbortController().signal }, claimed, latin1);
+    assert.equal(first.status, 'FAILED');
+
+    unknownEmployees.clear();
+    const replay = await replayFailedRows(store, { batchId: claimed.id, processingFolder: folders.processing, actor: 'alice' });
+    const [replayClaimed] = await claimBatches(store, { owner: OWNER, leaseMs: 60_000, limit: 1, groupType: GROUP });
+    assert.equal(replayClaimed.id, replay.batch.id);
+    const second = await processBatch({ store, client, owner: OWNER, signal: new AbortController().signal }, replayClaimed, latin1);
+    assert.equal(second.status, 'PROCESSED');
+
+    const sentNames = (employee: number) => server.requestsTo(`/employees/${employee}/bank-connections`).map((request) => JSON.parse(request.body).name);
+    assert.deepEqual(sentNames(1001), [names[0], names[0]], 'the replay sends the name as read from the latin1 file');
+    assert.deepEqual(sentNames(1003), [names[2], names[2]]);
+    assert.deepEqual(sentNames(1002), [names[1]]);
   });
 });

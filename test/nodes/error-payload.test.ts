@@ -119,7 +119,7 @@ describe('error-payload node', () => {
     const { ask, failed } = await deploy();
     const { batch } = await failed({ totalRows: 3, fileName: 'bank.csv', failures: [{ row: 2, record: { employeeNumber: '1002', iban: 'DE00' }, error: 'unknown employee' }] });
     const msg = await ask({ topic: 'export', payload: batch.id });
-    assert.equal(msg.payload, 'employeeNumber,iban,bsync_row_number,bsync_error,bsync_quoted\r\n1002,DE00,2,unknown employee,yes\r\n');
+    assert.equal(msg.payload, '\uFEFFemployeeNumber,iban,bsync_row_number,bsync_error,bsync_quoted\r\n1002,DE00,2,unknown employee,yes\r\n');
     assert.deepEqual([msg.filename, msg.parentBatchId, msg.rows], [`bank.replay-${batch.id}.csv`, batch.id, 1]);
   });
 
@@ -183,7 +183,8 @@ describe('examples/admin-api.json', () => {
         headers: { authorization: `Basic ${Buffer.from('admin:secret').toString('base64')}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      const text = await response.text();
+      // As bytes: response.text() would drop a byte order mark, and the export's download must carry it.
+      const text = Buffer.from(await response.arrayBuffer()).toString('utf8');
       return { status: response.status, type: response.headers.get('content-type') ?? '', disposition: response.headers.get('content-disposition') ?? '', text, json: () => JSON.parse(text) };
     };
     return { store, call, close: () => new Promise((resolve) => server.close(resolve)) };
@@ -222,7 +223,7 @@ describe('examples/admin-api.json', () => {
       const exported = await call('GET', `/bsync/batches/${batch.id}/errors.csv`);
       assert.equal(exported.status, 200);
       assert.match(exported.type, /text\/csv/);
-      assert.equal(exported.text.split('\r\n')[0], 'employeeNumber,iban,bsync_row_number,bsync_error,bsync_quoted');
+      assert.equal(exported.text.split('\r\n')[0], '\uFEFFemployeeNumber,iban,bsync_row_number,bsync_error,bsync_quoted');
       assert.equal(exported.text.split('\r\n').filter(Boolean).length, 2, 'only row 3 is still NEW');
 
       assert.equal(exported.disposition, `attachment; filename="bank.replay-${batch.id}.csv"; filename*=UTF-8''bank.replay-${batch.id}.csv`);

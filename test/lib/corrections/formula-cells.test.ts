@@ -40,7 +40,7 @@ describeEachDatabase('formula cells in replay files and exports', (kind) => {
 
     const exported = await exportFailedRows(store, { batchId: batch.id, actor: 'carol' });
     const lines = exported.csv.split('\r\n');
-    assert.equal(lines[0], 'employeeNumber,note,bsync_row_number,bsync_error,bsync_quoted');
+    assert.equal(lines[0], '\uFEFFemployeeNumber,note,bsync_row_number,bsync_error,bsync_quoted');
     assert.equal(lines[1], "1001,'=SUM(A1:A9),1,'=ERROR 0,yes");
     assert.equal(lines[3], "1003,'-42,3,'=ERROR 2,yes");
     assert.equal(lines[6], "1006,''quoted,6,'=ERROR 5,yes");

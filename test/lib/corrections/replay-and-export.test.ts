@@ -138,5 +138,6 @@ describeEachDatabase('replay and export of failed rows', (kind) => {
     });
     const exported = await exportFailedRows(store, { batchId: replay.id, actor: 'carol' });
     assert.match(exported.csv, /,8,row 1 rejected,yes\r\n$/);
+    assert.ok(exported.csv.startsWith('\uFEFFemployeeNumber,'), 'UTF-8 with its byte order mark, so a re-import is read as UTF-8 whatever encoding is set');
   });
 });

@@ -62,7 +62,7 @@ describe('createErrorFileWriter', () => {
     const writer = createErrorFileWriter(filePath, ['a', 'b'], { delimiter: ';', quote: "'" });
     await writer.write({ rowNumber: 1, record: { a: "it's; fine", b: 'x,y' }, error: 'bad' });
     await writer.close();
-    assert.match(fs.readFileSync(filePath, 'utf8'), /^a;b;bsync_row_number;bsync_error;bsync_quoted\r\n'it''s; fine';x,y;1;bad;yes\r\n$/);
+    assert.match(fs.readFileSync(filePath, 'utf8'), /^\uFEFFa;b;bsync_row_number;bsync_error;bsync_quoted\r\n'it''s; fine';x,y;1;bad;yes\r\n$/);
     const [row] = await readAll(filePath, { delimiter: ';', quote: "'" });
     assert.equal(row.record.a, "it's; fine");
     assert.equal(row.record.b, 'x,y');

@@ -14,7 +14,7 @@ import type { TestHttpServer } from '../../support/http-server';
 export const OWNER = 'runtime-test';
 
 /** Parks the file in the processing folder as a batch of its own group id, claims it and processes it. */
-export async function deliverFile(store: Store, client: ApiClient, folders: Folders, settings: ProcessorSettings, groupType: string, fileName: string, content: string): Promise<BatchRow> {
+export async function deliverFile(store: Store, client: ApiClient, folders: Folders, settings: ProcessorSettings, groupType: string, fileName: string, content: string | Buffer): Promise<BatchRow> {
   const filePath = path.join(folders.processing, fileName);
   fs.writeFileSync(filePath, content);
   const { sha256, size } = await hashFile(filePath);

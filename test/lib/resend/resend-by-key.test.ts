@@ -96,6 +96,25 @@ describeEachDatabase('resend by source key', (kind) => {
     assert.deepEqual([detail.replayBatchId, detail.rows, detail.reason], [resent.batch.id, [2, 3, 5], 'the CRM lost them']);
   });
 
+  it('resends a latin1 batch\'s rows with their text as delivered (the replay file is UTF-8 and says so)', async () => {
+    const latin1 = () => settingsFor(folders, { request: { method: 'PUT', pathTemplate: '/customers/{customerNo}' }, csv: { encoding: 'latin1' } });
+    const from = server.requests.length;
+    const lines = ['customerNo,name', 'L-001,Zoë Müller', 'L-002,Ægir Øst'];
+    const batch = await deliverFile(store, client, folders, latin1(), 'latin1-customers', 'latin1.csv', Buffer.from(`${lines.join('\n')}\n`, 'latin1'));
+    const delivered = bodiesByKey(server, from);
+    assert.equal(JSON.parse(delivered.get(`bsync-${batch.id}-1`)!).name, 'Zoë Müller');
+    for (const row of [1, 2]) await mapKey(store, 'latin1-customers', { customerNo: `L-00${row}` }, batch.id, row);
+
+    const answer = await resendByKey(store, {
+      groupType: 'latin1-customers', sourceKeys: [{ customerNo: 'L-001' }, { customerNo: 'L-002' }], processingFolder: folders.processing, actor: 'admin', csv: { encoding: 'latin1' },
+    });
+    assert.deepEqual(answer.refused, []);
+    const resentFrom = server.requests.length;
+    await processParked(store, client, latin1(), answer.resent[0].batch);
+    const resent = bodiesByKey(server, resentFrom);
+    for (const row of [1, 2]) assert.equal(resent.get(`bsync-${batch.id}-${row}`), delivered.get(`bsync-${batch.id}-${row}`), `row ${row} is sent as it was delivered`);
+  });
+
   it('resends a version delivered by a replay under the key of its origin row, and takes the key columns in any order', async () => {
     const { batch, delivered } = await deliveredCustomers('customers-2', 'customers-2.csv');
     const first = await resendByKey(store, { groupType: 'customers-2', sourceKeys: ['C-004', 'C-006'], keyColumn: 'customerNo', processingFolder: folders.processing, actor: 'admin' });
