@@ -66,6 +66,8 @@ class BatchRun {
   private readonly ending: EndContext;
   /** All or nothing with an undo request: the send pass that records what undoes each applied row. */
   private readonly undoable?: AllOrNothingSend;
+  /** The read loop is sending rows: the breaker may still open on the failures of those in flight. */
+  private sendingRows = false;
 
   constructor(
     private readonly context: ProcessorContext,
@@ -139,6 +141,7 @@ class BatchRun {
       await this.writeWindow(windows, tracker);
       return tracker.pending;
     });
+    this.sendingRows = true;
     try {
       for (;;) {
         if (groups) {
@@ -174,6 +177,7 @@ class BatchRun {
       // The rows in flight settle before the last window, so a stop or a re-park re-sends none of them.
       await rowsInFlight.drain();
       await schedule.stop();
+      this.sendingRows = false;
     }
     await schedule.flush();
     if (this.undoable && !this.lease.lost) await this.undoable.flush(this.context.store, this.batch, this.context.owner);
@@ -370,7 +374,10 @@ class BatchRun {
   /** Writes the settled prefix; once the run stops, a transiently failed row ends the window unsettled. */
   private async writeWindow(windows: WindowContext, tracker: CheckpointTracker): Promise<void> {
     if (this.lease.lost) return;
-    const window = tracker.takeWindow(this.sender.downstreamDown || this.stop.stopped);
+    // While rows are sent, a row that used up its attempts in a run of failures waits for the run's end: the
+    // breaker opening (the row is sent again on resume) or a success (the row is stored as failed). A window
+    // written in between made an outage's row an error payload.
+    const window = tracker.takeWindow(this.sender.downstreamDown || this.stop.stopped || (this.sendingRows && this.sender.failing));
     if (window.processed === 0) return;
     const now = Date.now();
     try {

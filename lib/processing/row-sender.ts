@@ -29,6 +29,14 @@ export class RowSender {
   }
 
   /**
+   * Transient failures since the last success: a row that used up its attempts meanwhile may have met an
+   * outage the breaker is still counting, not a fault of its own.
+   */
+  get failing(): boolean {
+    return this.breaker.failures > 0;
+  }
+
+  /**
    * The row's result, or undefined when its request was cut off by the cancel signal: such a row is not
    * settled (the downstream may or may not have applied it) and is sent again, with its key, on resume.
    */
