@@ -3,16 +3,17 @@
 // as an error payload. The race: a checkpoint window written between that row's last failure and the breaker's
 // opening wrote it as a failed row, and the batch ended FAILED though the API came back.
 //
-// The API here loses that race on purpose: every answer is a 503 that takes 300 ms, and the processor sends
-// one row at a time with 3 attempts and a breaker of 10. Row 1 has failed 3 times after about 1 s; the breaker
-// opens at the 10th failure, after at least 3 s; the window's time bound (1 s after the first unwritten
-// settled row) falls in between.
+// Both cases lose that race on purpose. In the first, every answer is a 503 that takes 300 ms, and the
+// processor sends one row at a time with 3 attempts and a breaker of 10: row 1 has failed 3 times after about
+// 1 s, the breaker opens at the 10th failure, after at least 3 s, and the window's time bound (1 s after the
+// first unwritten settled row) falls in between. The second is downstream-outage's refused connections with a
+// window per settled row, so the window of a row that gave up is written at once.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_SETTINGS } from '../../lib/processing';
 import { getBatch, listErrorPayloads, listEvents, openStore, type Store } from '../../lib/store';
 import { eventually } from '../support/node-red';
-import { assertDeliveredExactly, dropBatch, RecordingApi, reliabilityFlow } from '../support/reliability-runtime';
+import { assertDeliveredExactly, dropBatch, RecordingApi, reliabilityFlow, type FlowOptions } from '../support/reliability-runtime';
 import { RuntimeProcess } from '../support/runtime-process';
 import { freshDatabaseConfig } from '../support/stores';
 
@@ -23,29 +24,42 @@ const SLOW_FAILURE_MS = 300;
 
 describe('rows that used up their attempts before the breaker opened (sqlite)', { timeout: 120_000 }, () => {
   let api: RecordingApi;
-  let runtime: RuntimeProcess | undefined;
-  let store: Store | undefined;
+  /** The runtime of the case under way and the store it works on (the test reads it from outside). */
+  let running: { runtime: RuntimeProcess; store: Store } | undefined;
 
   before(async () => {
     api = await RecordingApi.start(5);
   });
   after(async () => {
-    await runtime?.stop();
-    await store?.close();
+    await finish();
     await api?.stop();
   });
 
+  /** A runtime on a fresh SQLite store, `options` on the reliability flow; the one before stopped. */
+  async function startRuntime(options: Omit<FlowOptions, 'config' | 'apiUrl'>): Promise<{ runtime: RuntimeProcess; store: Store }> {
+    await finish();
+    const config = await freshDatabaseConfig('sqlite');
+    const store = await openStore(config);
+    const { flows, credentials } = reliabilityFlow({ config, apiUrl: api.url, ...options });
+    running = { store, runtime: await RuntimeProcess.start({ flows, credentials }) };
+    return running;
+  }
+
+  async function finish(): Promise<void> {
+    const ending = running;
+    running = undefined;
+    await ending?.runtime.stop();
+    await ending?.store.close();
+  }
+
   it('are sent again when the batch resumes: PROCESSED, no error payload', async () => {
     api.answer = () => ({ status: 503, body: { message: 'down for maintenance' }, delayMs: SLOW_FAILURE_MS });
-    const config = await freshDatabaseConfig('sqlite');
-    store = await openStore(config);
-    const { flows, credentials } = reliabilityFlow({
-      config, apiUrl: api.url, leaseSeconds: 30, concurrency: 1, windowRows: 100, maxAttempts: MAX_ATTEMPTS, baseDelayMs: 50, maxDelayMs: 100,
+    const { runtime, store } = await startRuntime({
+      leaseSeconds: 30, concurrency: 1, windowRows: 100, maxAttempts: MAX_ATTEMPTS, baseDelayMs: 50, maxDelayMs: 100,
       breakerThreshold: BREAKER_THRESHOLD, errorRetryDelay: 1, timeoutMs: 5000,
     });
-    runtime = await RuntimeProcess.start({ flows, credentials });
     const batchId = await dropBatch(runtime, store, ROWS);
-    const opened = () => listEvents(store!, { entity: 'batch', entityId: batchId }).then((events) => events.find((event) => event.action === 'circuit-open'));
+    const opened = () => listEvents(store, { entity: 'batch', entityId: batchId }).then((events) => events.find((event) => event.action === 'circuit-open'));
     await eventually(opened, `the breaker to open\n${runtime.tail()}`, 30_000);
 
     // The losing interleaving took place: row 1 failed its last attempt more than a window's time bound
@@ -63,11 +77,37 @@ describe('rows that used up their attempts before the breaker opened (sqlite)', 
     api.healthy(5);
     // FAILED is an end too: waiting for it spares the minute of waiting for a PROCESSED that cannot come.
     const ended = await eventually(async () => {
-      const batch = await getBatch(store!, batchId);
+      const batch = await getBatch(store, batchId);
       return batch.status === 'PROCESSED' || batch.status === 'FAILED' ? batch : undefined;
     }, `the batch to end\n${runtime.tail()}`, 60_000);
     const payloads = await listErrorPayloads(store, { batchId });
     assert.equal(ended.status, 'PROCESSED', `the batch ended ${ended.status} (${ended.error}); error payloads: ${payloads.errorPayloads.map((payload) => `row ${payload.row_number}: ${payload.error}`).join('; ')}`);
     await assertDeliveredExactly(store, api, batchId, ROWS, runtime);
+    await finish();
+  });
+
+  // The downstream-outage scenario (connections refused, four rows in flight) with a window per settled row:
+  // each try of the parked batch has a row give up a few milliseconds before the breaker's threshold is
+  // reached (its 3 attempts among the 7 to 9 failures so far), and that row's window is written at once.
+  it('connections refused, every settled row written at once: PROCESSED, no error payload', async () => {
+    const rows = 300;
+    api.healthy(5);
+    const { runtime, store } = await startRuntime({
+      leaseSeconds: 30, windowRows: 1, maxAttempts: MAX_ATTEMPTS, baseDelayMs: 50, maxDelayMs: 200,
+      breakerThreshold: BREAKER_THRESHOLD, errorRetryDelay: 1, timeoutMs: 2000,
+    });
+    const batchId = await dropBatch(runtime, store, rows);
+    await eventually(() => api.accepted.size >= 50, `rows to flow\n${runtime.tail()}`, 30_000);
+    await api.down();
+    await eventually(async () => (await listEvents(store, { entity: 'batch', entityId: batchId })).filter((event) => event.action === 'circuit-open').length >= 3, `three tries of the parked batch\n${runtime.tail()}`, 30_000);
+    await api.up();
+    const ended = await eventually(async () => {
+      const batch = await getBatch(store, batchId);
+      return batch.status === 'PROCESSED' || batch.status === 'FAILED' ? batch : undefined;
+    }, `the batch to end\n${runtime.tail()}`, 60_000);
+    const payloads = await listErrorPayloads(store, { batchId });
+    assert.equal(ended.status, 'PROCESSED', `the batch ended ${ended.status} (${ended.error}); error payloads: ${payloads.errorPayloads.map((payload) => `row ${payload.row_number}: ${payload.error}`).join('; ')}`);
+    await assertDeliveredExactly(store, api, batchId, rows, runtime);
+    await finish();
   });
 });
