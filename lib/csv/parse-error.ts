@@ -5,6 +5,11 @@ import { CsvFormatError } from './csv-format-error';
 export interface ParsePosition {
   lastRecordEndLine: number;
   emptyLinesBeforeIt: number;
+  /**
+   * CRLFs inside quoted fields up to the last good record: csv-parse's own line count (in its errors) has
+   * each of them twice. A CRLF inside the failing record itself, before the problem, is not known.
+   */
+  crlfsCountedTwice?: number;
   /** The row limit the parser had (max_record_size), for the message. */
   maxRowBytes?: number;
 }
@@ -12,7 +17,8 @@ export interface ParsePosition {
 /** Turns csv-parse's errors into CsvFormatError with a line a person can open the file at; passes others through. */
 export function toCsvFormatError(error: unknown, fileName: string, position: ParsePosition): unknown {
   if (!(error instanceof CsvError)) return error;
-  const lines = numberField(error, 'lines') ?? position.lastRecordEndLine + 1;
+  const parserLines = numberField(error, 'lines');
+  const lines = parserLines === undefined ? position.lastRecordEndLine + 1 : parserLines - (position.crlfsCountedTwice ?? 0);
   switch (error.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
       // csv-parse reports the line where the file ended; the person needs the line where the quote opened,

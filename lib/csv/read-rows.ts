@@ -66,7 +66,7 @@ class RecordBlockParser extends Parser {
   /** `onRecord`: told each record's end line and blank lines so far as it is parsed, before anyone takes it. */
   constructor(
     options: Options,
-    private readonly onRecord?: (lines: number, emptyLines: number) => void,
+    private readonly onRecord?: (lines: number, emptyLines: number, crlfsCountedTwice: number) => void,
   ) {
     // One block waiting at most (some 25 to 60 rows), as the reader takes them: bounds what is held ahead.
     super({ ...options, readableHighWaterMark: 1 } as Options);
@@ -78,11 +78,27 @@ class RecordBlockParser extends Parser {
       return super.push(null, encoding);
     }
     const { block, info } = this;
+    const lines = this.linesSoFar(record as string[]);
     block.records.push(record as string[]);
-    block.lines.push(info.lines);
+    block.lines.push(lines);
     block.bytes.push(info.bytes);
-    this.onRecord?.(info.lines, info.empty_lines);
+    this.onRecord?.(lines, info.empty_lines, this.crlfsCountedTwice);
     return true;
+  }
+
+  /** What csv-parse counted as line breaks inside quoted fields twice: each CRLF there (its CR, then its LF). */
+  private crlfsCountedTwice = 0;
+  private linesAtLastRecord = 0;
+
+  /** The lines read so far, as a text editor numbers them: csv-parse's count, less its CRLFs counted twice. */
+  private linesSoFar(record: string[]): number {
+    const { lines } = this.info;
+    // A record on one line holds no line break: only one that took more lines is looked into.
+    if (lines - this.linesAtLastRecord > 1) {
+      for (const field of record) if (field.includes('\r\n')) this.crlfsCountedTwice += field.split('\r\n').length - 1;
+    }
+    this.linesAtLastRecord = lines;
+    return lines - this.crlfsCountedTwice;
   }
 
   override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
@@ -286,9 +302,10 @@ async function* readRows(
   // READ_CHUNK_BYTES at a time: fewer parsed rows wait long enough to be promoted (see there).
   const source = fs.createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES, start: start?.byte });
   const decoder = decodeStream(fileName, options);
-  const parser = new RecordBlockParser(parserOptions(options), (lines, emptyLines) => {
+  const parser = new RecordBlockParser(parserOptions(options), (lines, emptyLines, crlfsCountedTwice) => {
     position.lastRecordEndLine = lines + linesBefore;
     position.emptyLinesBeforeIt = emptyLines;
+    position.crlfsCountedTwice = crlfsCountedTwice;
   });
   // Any stage's error destroys the parser with it, so it reaches us through the loop below.
   pipeline(source, decoder, parser, () => undefined);

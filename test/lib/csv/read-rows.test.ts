@@ -337,3 +337,55 @@ describe('readCsvRows: start lines over many read chunks', () => {
     assert.equal(rows[88].record.iban, 'two\nlines');
   });
 });
+
+describe('line numbers after line breaks inside quoted fields', () => {
+  /** A file of rows whose fields hold line breaks, blank lines between rows, and maybe a broken last row. */
+  function generatedLines(random: () => number): { lines: string[]; broken: boolean } {
+    const cell = () => {
+      const roll = random();
+      if (roll < 0.3) return `"multi${'\n'.repeat(1 + Math.floor(random() * 3))}line"`;
+      if (roll < 0.4) return '""';
+      return `v${Math.floor(random() * 1000)}`;
+    };
+    const lines = ['a,b,c'];
+    const rows = 1 + Math.floor(random() * 12);
+    for (let row = 0; row < rows; row += 1) {
+      if (random() < 0.15) lines.push('');
+      lines.push([cell(), cell(), cell()].join(','));
+    }
+    const broken = random() < 0.5;
+    if (broken) lines.push(random() < 0.5 ? `x,"never closed${'\n'}y,z` : 'x,a"b"c,z');
+    return { lines, broken };
+  }
+
+  /** Each row's line, or the error's line: what a person is told to open the file at. */
+  async function linesTold(filePath: string): Promise<number[]> {
+    const told: number[] = [];
+    try {
+      for await (const row of readCsvRows(filePath)) told.push(row.line);
+    } catch (error) {
+      assert.ok(error instanceof CsvFormatError, String(error));
+      told.push(-(error.line ?? 0));
+    }
+    return told;
+  }
+
+  it('a CRLF file gives every row and error the line the same file with LF gives (csv-parse counts a quoted CRLF twice)', async () => {
+    const { seededRandom } = await import('../../support/seeded-random');
+    for (let seed = 1; seed <= 200; seed += 1) {
+      const { lines } = generatedLines(seededRandom(seed));
+      const lf = `${lines.join('\n')}\n`;
+      const lfFile = file(`lines-${seed}.lf.csv`, lf);
+      const crlfFile = file(`lines-${seed}.crlf.csv`, lf.replace(/\n/g, '\r\n'));
+      const expected = await linesTold(lfFile);
+      assert.deepEqual(await linesTold(crlfFile), expected, `seed ${seed}: ${JSON.stringify(lf)}`);
+    }
+  });
+
+  it('the LF lines are where a text editor shows the rows', async () => {
+    const good = 'a,b\r\n1,"x\r\ny"\r\n\r\n2,z\r\n';
+    assert.deepEqual((await readAll(file('editor-lines.csv', good))).map((row) => row.line), [2, 5]);
+    const error = await formatErrorOf(readAll(file('editor-lines-broken.csv', `${good}3,q"r"\r\n`)));
+    assert.equal(error.line, 6, error.message);
+  });
+});
