@@ -130,7 +130,8 @@ class BatchRun {
       }
     }
     const windows = await this.windowContext();
-    const tracker = new CheckpointTracker(this.batch.checkpoint_row);
+    // Only a replay's windows take the keys of delivered rows (settleWindow): a first run keeps none of them.
+    const tracker = new CheckpointTracker(this.batch.checkpoint_row, lineage.parent_batch_id !== null);
     const rowsInFlight = new TaskPool(this.settings.concurrency);
     this.report();
 

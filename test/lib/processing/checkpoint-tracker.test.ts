@@ -116,4 +116,58 @@ describe('CheckpointTracker', () => {
       assert.equal(tracker.pending, 0);
     }
   });
+
+  it('keeps no key of a plain success when told so: the windows are the same, their succeededKeys without those', () => {
+    for (const seed of [11, 12, 13]) {
+      const random = seededRandom(seed);
+      const tracker = new CheckpointTracker(0, false);
+      const reference = new MapTracker(0);
+      const plainKeys = new Set<string>();
+      const order = Array.from({ length: 5000 }, (_, i) => i + 1);
+      for (let i = 0; i < order.length; i += 1) {
+        const j = Math.min(order.length - 1, i + Math.floor(random() * 40));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      for (const rowNumber of order) {
+        const result = resultFor(rowNumber, random);
+        if (result.ok && !result.skipped && result.key) plainKeys.add(result.key);
+        tracker.settle(rowNumber, result);
+        reference.settle(rowNumber, result);
+        if (random() < 0.02) {
+          const expected = reference.takeWindow(false);
+          const window = tracker.takeWindow(false);
+          assert.deepEqual(window, { ...expected, succeededKeys: expected.succeededKeys.filter((key) => !plainKeys.has(key)) });
+        }
+      }
+      const expected = reference.takeWindow(false);
+      assert.deepEqual(tracker.takeWindow(false), { ...expected, succeededKeys: expected.succeededKeys.filter((key) => !plainKeys.has(key)) });
+      assert.equal(tracker.checkpointRow, 5000);
+      assert.ok(plainKeys.size > 3000, 'most rows were plain successes');
+    }
+  });
+
+  it('holds rows settled far ahead of the checkpoint, the ring grown while it wraps', () => {
+    const random = seededRandom(21);
+    const tracker = new CheckpointTracker(100);
+    const reference = new MapTracker(100);
+    // Take 1,500 rows first, so the ring's start is not its first slot when it grows.
+    for (let row = 101; row <= 1600; row += 1) {
+      tracker.settle(row, { ok: true, key: `k-${row}` });
+      reference.settle(row, { ok: true, key: `k-${row}` });
+    }
+    assert.deepEqual(tracker.takeWindow(false), reference.takeWindow(false));
+    // 9,000 rows settle last to first: every one waits until row 1601 settles, and the first one settled grows the ring.
+    for (let row = 10_600; row >= 1601; row -= 1) {
+      const result = resultFor(row, random);
+      tracker.settle(row, result);
+      reference.settle(row, result);
+      if (row % 997 === 0) assert.deepEqual(tracker.takeWindow(false), reference.takeWindow(false), 'nothing to take before row 1601');
+    }
+    assert.equal(tracker.pending, 9000);
+    const window = tracker.takeWindow(false);
+    assert.deepEqual(window, reference.takeWindow(false));
+    assert.equal(window.checkpointRow, 10_600);
+    assert.equal(window.processed, 9000);
+    assert.equal(tracker.pending, 0);
+  });
 });
