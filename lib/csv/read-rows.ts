@@ -62,6 +62,9 @@ export interface CsvRowStart {
  */
 class RecordBlockParser extends Parser {
   private block: RecordBlock = emptyBlock();
+  /** The line breaks inside quoted fields that csv-parse counted twice: each CRLF there (its CR, then its LF). */
+  private crlfsCountedTwice = 0;
+  private linesAtLastRecord = 0;
 
   /** `onRecord`: told each record's end line and blank lines so far as it is parsed, before anyone takes it. */
   constructor(
@@ -85,10 +88,6 @@ class RecordBlockParser extends Parser {
     this.onRecord?.(lines, info.empty_lines, this.crlfsCountedTwice);
     return true;
   }
-
-  /** What csv-parse counted as line breaks inside quoted fields twice: each CRLF there (its CR, then its LF). */
-  private crlfsCountedTwice = 0;
-  private linesAtLastRecord = 0;
 
   /** The lines read so far, as a text editor numbers them: csv-parse's count, less its CRLFs counted twice. */
   private linesSoFar(record: string[]): number {
