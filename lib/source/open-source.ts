@@ -1,5 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import { describeError } from '../errors';
+import { KNEX_LOG } from '../store/knex-log';
 import { sourceKnexConfig } from './knex-config';
 import { describeSource, validateSourceConfig, type SourceClient, type SourceConfig } from './source-config';
 import { SourceUnavailableError } from './source-errors';
@@ -16,7 +17,7 @@ export interface Source {
 /** Opens the pool and checks the database answers; SourceUnavailableError with the driver's reason if not. */
 export async function openSource(config: SourceConfig): Promise<Source> {
   validateSourceConfig(config);
-  const knex = knexFactory(sourceKnexConfig(config));
+  const knex = knexFactory({ ...sourceKnexConfig(config), log: KNEX_LOG });
   const description = describeSource(config);
   try {
     await knex.raw('select 1');

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { DatabaseUnavailableError, InvalidRequestError, describeError } from '../errors';
+import { KNEX_LOG } from './knex-log';
 import { migrationSource } from './migrations';
 import { DEFAULT_TABLE_PREFIX, tableNames, type TableNames } from './tables';
 
@@ -126,7 +127,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     knex = shared.knex;
     await shared.ready.catch(() => undefined);
   } else {
-    knex = knexFactory(knexConfig(config));
+    knex = knexFactory({ ...knexConfig(config), log: KNEX_LOG });
     if (poolKey !== undefined) {
       shared = { knex, users: 1, ready: Promise.resolve() };
       sqlitePools.set(poolKey, shared);
