@@ -8,7 +8,7 @@ export { hashFile, hashBuffer, type ContentHash } from './hash-file';
 export { fileNameMatcher, isUnfinishedName } from './file-pattern';
 export { InboundWatcher, type InboundWatcherOptions, type StableFile } from './watch-inbound';
 export { duplicateLookupIn, type DuplicateLookup } from './duplicate-lookup';
-export { persistFile, type PersistFolders, type PersistSource, type PersistOptions } from './persist-file';
+export { persistFile, FILE_GONE, type PersistFolders, type PersistSource, type PersistOptions } from './persist-file';
 export { issueFileReference, verifyFileReference } from './issued-references';
 export { registerBatchFolder, registeredBatchFolders, isInBatchFolder } from './batch-folders';
 export { contentDisposition, asciiFileName, csvDownloadHeaders } from './content-disposition';

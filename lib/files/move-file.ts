@@ -25,7 +25,14 @@ async function placeWithoutOverwrite(from: string, folder: string, fileName: str
     if (useLinks) {
       try {
         await fs.link(from, target);
-        await fs.unlink(from);
+        try {
+          await fs.unlink(from);
+        } catch (error) {
+          // `from` stays (or another process moved it meanwhile: a second file-persister on one inbound folder):
+          // our link goes, or the file would be in two places and taken twice.
+          await fs.unlink(target).catch(() => undefined);
+          throw error;
+        }
         return target;
       } catch (error) {
         if (codeOf(error) === 'EEXIST') continue;

@@ -31,6 +31,25 @@ function unreadable(fileName: string, error: unknown): FileRefusedError {
   return new FileRefusedError('UNREADABLE_FILE', fileName, `file "${fileName}" cannot be read: ${describeError(error)}`, error);
 }
 
+/** The code of `gone`: a file-persister's poll skips such a file quietly (see there). */
+export const FILE_GONE = 'FILE_GONE';
+
+/**
+ * The file left the inbound folder while we took it: another file-persister polling the same folder (several
+ * runtimes) moved it first, or a person did. It is that one's to park, not ours.
+ */
+function gone(fileName: string, error: unknown): FileRefusedError {
+  return new FileRefusedError(FILE_GONE, fileName, `file "${fileName}" is no longer in the inbound folder: another file-persister (or process) took it`, error);
+}
+
+/** A failure to read or move an inbound file that is no longer there is `gone`; any other stays what it was. */
+async function goneOr(filePath: string, fileName: string, error: unknown, otherwise: unknown): Promise<unknown> {
+  if ((error as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') return otherwise;
+  // lstat: a link whose target is missing is still in the folder (unreadable, not gone).
+  const stillThere = await fs.lstat(filePath).then(() => true, () => false);
+  return stillThere ? otherwise : gone(fileName, error);
+}
+
 function empty(fileName: string): FileRefusedError {
   return new FileRefusedError('EMPTY_FILE', fileName, `file "${fileName}" is empty (0 bytes): nothing to process, left where it was`);
 }
@@ -63,7 +82,7 @@ async function hashInboundFile(filePath: string, fileName: string): Promise<Cont
   try {
     before = await fs.stat(filePath);
   } catch (error) {
-    throw unreadable(fileName, error);
+    throw await goneOr(filePath, fileName, error, unreadable(fileName, error));
   }
   if (!before.isFile()) throw unreadable(fileName, new Error(before.isDirectory() ? 'it is a folder' : 'it is not a regular file'));
   if (before.size === 0) throw empty(fileName);
@@ -71,11 +90,11 @@ async function hashInboundFile(filePath: string, fileName: string): Promise<Cont
   try {
     hash = await hashFile(filePath);
   } catch (error) {
-    throw unreadable(fileName, error);
+    throw await goneOr(filePath, fileName, error, unreadable(fileName, error));
   }
   // A hash of a file still being written would not describe the file we park.
-  const after = await fs.stat(filePath).catch((error: unknown) => {
-    throw unreadable(fileName, error);
+  const after = await fs.stat(filePath).catch(async (error: unknown) => {
+    throw await goneOr(filePath, fileName, error, unreadable(fileName, error));
   });
   if (after.size !== hash.size || after.mtimeMs !== before.mtimeMs) {
     throw new FileRefusedError('FILE_CHANGING', fileName, `file "${fileName}" changed while it was read: it is still being written, try again once it is complete`);
@@ -106,7 +125,9 @@ export async function persistFile(source: PersistSource, options: PersistOptions
   } else {
     const filePath = await resolveInboundPath(folders.inbound, source.path);
     hash = await hashInboundFile(filePath, source.path);
-    place = (folder) => moveFile(filePath, folder);
+    place = (folder) => moveFile(filePath, folder).catch(async (error: unknown) => {
+      throw await goneOr(filePath, source.path, error, error);
+    });
   }
 
   if (!allowDuplicates) {

@@ -2,6 +2,7 @@ import type { NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { describeError, FileRefusedError } from '../../lib/errors';
 import {
   duplicateLookupIn,
+  FILE_GONE,
   InboundWatcher,
   persistFile,
   registerBatchFolder,
@@ -69,6 +70,11 @@ function start(context: FlowNodeContext<FilePersisterConfig>) {
                   // A refused file stays where it is and is not tried again until it changes; anything else
                   // (database down) goes back to the poller, which tries the file again later.
                   if (!(error instanceof FileRefusedError)) throw error;
+                  // Another runtime's file-persister on the same inbound folder took it first: its batch, not a fault.
+                  if (error.code === FILE_GONE) {
+                    node.debug(describeError(error));
+                    return;
+                  }
                   context.statusText('error', describeError(error));
                   node.error(error, { filename: file.path, error: { message: error.message, code: error.code } } as NodeMessage);
                   return;

@@ -230,6 +230,35 @@ describe('file-persister node', () => {
     assert.equal(received.length, 0);
     assert.equal(fs.existsSync(path.join(where.inbound, 'empty.csv')), true);
   });
+
+  it('two file-persisters polling one inbound folder (two runtimes): each file is handed on once, by one of them, without an error', async () => {
+    const where = workspace();
+    const persister = (id: string) => ({
+      id, z: 'f1', type: 'file-persister', store: 's1', inbound: where.inbound, processing: where.processing, duplicates: where.duplicates,
+      pattern: '*.csv', pollInterval: 0.02, stableTime: 0, groupType: 'employee-bank-connections', allowDuplicates: false, wires: [['out']],
+    });
+    await loadFlow(
+      [batchStore, filePersister],
+      [{ id: 'f1', type: 'tab', label: 'test' }, { id: 's1', type: 'batch-store', client: 'sqlite', filename: where.database }, persister('fp1'), persister('fp2'), { id: 'out', z: 'f1', type: 'helper' }],
+    );
+    const received: Received[] = [];
+    helper.getNode('out').on('input', (msg: unknown) => received.push(msg as Received));
+    const store = helper.getNode('s1') as unknown as BatchStoreNode;
+    await eventually(() => store.connection.state === 'ready', 'the batch store');
+    const files = 60;
+    // All at once, so both pollers find them stable in the same poll and race for each.
+    for (let i = 0; i < files; i += 1) fs.writeFileSync(path.join(where.inbound, `bank-${i}.csv`), `${CSV}${i}\n`);
+    await eventually(() => fs.readdirSync(where.inbound).length === 0 && received.length >= files, `${files} files handed on`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(received.length, files, 'one message per file');
+    assert.equal(new Set(received.map((msg) => msg.payload.sha256)).size, files, 'each file once');
+    assert.equal(fs.readdirSync(where.processing).length, files, 'no second copy in processing');
+    for (const id of ['fp1', 'fp2']) {
+      const node = helper.getNode(id) as unknown as Spied;
+      assert.equal(node.error.called, false, `${id}: ${String(node.error.lastCall?.args[0])}`);
+      assert.notEqual(lastStatus(node).fill, 'red', `${id}: ${lastStatus(node).text}`);
+    }
+  });
 });
 
 describe('file-persister configuration', () => {

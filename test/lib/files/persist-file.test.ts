@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileRefusedError } from '../../../lib/errors';
-import { duplicateLookupIn, hashBuffer, persistFile, registerBatchFolder, verifyFileReference, type FileReference, type PersistFolders } from '../../../lib/files';
+import { duplicateLookupIn, FILE_GONE, hashBuffer, persistFile, registerBatchFolder, verifyFileReference, type FileReference, type PersistFolders } from '../../../lib/files';
 import { registerBatch, type Store } from '../../../lib/store';
 import { openTestStore } from '../../support/stores';
 
@@ -178,5 +178,22 @@ describe('persistFile', () => {
     // Quotes, semicolons and non-ASCII letters are fine in a name: headers quote them (see content-disposition).
     const kept = await persistFile({ data: Buffer.from(CSV), fileName: 'Gehälter "März"; final.csv' }, { folders: where, groupType: 'hr', allowDuplicates: true });
     assert.equal(kept.fileName, 'Gehälter "März"; final.csv');
+  });
+
+  it('two file-persisters taking one inbound file at once: one parks it, the other is told it is gone, nothing is left behind', async () => {
+    // Both hash the file, then both link it into processing (the second under a free name) before either removes
+    // it from inbound: the one whose removal fails must take its link back, or the file would be parked twice.
+    const where = folders();
+    const files = 300;
+    for (let i = 0; i < files; i += 1) {
+      const name = `bank-${i}.csv`;
+      fs.writeFileSync(path.join(where.inbound, name), `${CSV}${i}\n`);
+      const taken = await Promise.allSettled([0, 1].map(() => persistFile({ path: name }, { folders: where, groupType: 'hr', allowDuplicates: true })));
+      assert.equal(taken.filter((outcome) => outcome.status === 'fulfilled').length, 1, `${name}: parked once`);
+      const [other] = taken.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      assert.ok(refused(FILE_GONE)(other.reason));
+    }
+    assert.equal(fs.readdirSync(where.processing).length, files, 'one file in processing per file handed in');
+    assert.deepEqual(fs.readdirSync(where.inbound), []);
   });
 });
