@@ -52,6 +52,19 @@ describe('rows that used up their attempts before the breaker opened (sqlite)', 
     await ending?.store.close();
   }
 
+  /** The batch ends PROCESSED, without an error payload, every row delivered exactly once; then the runtime stops. */
+  async function assertProcessedOnce(runtime: RuntimeProcess, store: Store, batchId: number, rows: number): Promise<void> {
+    // FAILED is an end too: waiting for it spares the minute of waiting for a PROCESSED that cannot come.
+    const ended = await eventually(async () => {
+      const batch = await getBatch(store, batchId);
+      return batch.status === 'PROCESSED' || batch.status === 'FAILED' ? batch : undefined;
+    }, `the batch to end\n${runtime.tail()}`, 60_000);
+    const payloads = await listErrorPayloads(store, { batchId });
+    assert.equal(ended.status, 'PROCESSED', `the batch ended ${ended.status} (${ended.error}); error payloads: ${payloads.errorPayloads.map((payload) => `row ${payload.row_number}: ${payload.error}`).join('; ')}`);
+    await assertDeliveredExactly(store, api, batchId, rows, runtime);
+    await finish();
+  }
+
   it('are sent again when the batch resumes: PROCESSED, no error payload', async () => {
     api.answer = () => ({ status: 503, body: { message: 'down for maintenance' }, delayMs: SLOW_FAILURE_MS });
     const { runtime, store } = await startRuntime({
@@ -75,15 +88,7 @@ describe('rows that used up their attempts before the breaker opened (sqlite)', 
     );
 
     api.healthy(5);
-    // FAILED is an end too: waiting for it spares the minute of waiting for a PROCESSED that cannot come.
-    const ended = await eventually(async () => {
-      const batch = await getBatch(store, batchId);
-      return batch.status === 'PROCESSED' || batch.status === 'FAILED' ? batch : undefined;
-    }, `the batch to end\n${runtime.tail()}`, 60_000);
-    const payloads = await listErrorPayloads(store, { batchId });
-    assert.equal(ended.status, 'PROCESSED', `the batch ended ${ended.status} (${ended.error}); error payloads: ${payloads.errorPayloads.map((payload) => `row ${payload.row_number}: ${payload.error}`).join('; ')}`);
-    await assertDeliveredExactly(store, api, batchId, ROWS, runtime);
-    await finish();
+    await assertProcessedOnce(runtime, store, batchId, ROWS);
   });
 
   // The downstream-outage scenario (connections refused, four rows in flight) with a window per settled row:
@@ -101,13 +106,6 @@ describe('rows that used up their attempts before the breaker opened (sqlite)', 
     await api.down();
     await eventually(async () => (await listEvents(store, { entity: 'batch', entityId: batchId })).filter((event) => event.action === 'circuit-open').length >= 3, `three tries of the parked batch\n${runtime.tail()}`, 30_000);
     await api.up();
-    const ended = await eventually(async () => {
-      const batch = await getBatch(store, batchId);
-      return batch.status === 'PROCESSED' || batch.status === 'FAILED' ? batch : undefined;
-    }, `the batch to end\n${runtime.tail()}`, 60_000);
-    const payloads = await listErrorPayloads(store, { batchId });
-    assert.equal(ended.status, 'PROCESSED', `the batch ended ${ended.status} (${ended.error}); error payloads: ${payloads.errorPayloads.map((payload) => `row ${payload.row_number}: ${payload.error}`).join('; ')}`);
-    await assertDeliveredExactly(store, api, batchId, rows, runtime);
-    await finish();
+    await assertProcessedOnce(runtime, store, batchId, rows);
   });
 });
