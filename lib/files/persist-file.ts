@@ -35,11 +35,11 @@ function unreadable(fileName: string, error: unknown): FileRefusedError {
 export const FILE_GONE = 'FILE_GONE';
 
 /**
- * The file left the inbound folder while we took it: another file-persister polling the same folder (several
- * runtimes) moved it first, or a person did. It is that one's to park, not ours.
+ * The file is not in the inbound folder, or left it while we took it: another file-persister polling the same
+ * folder (several runtimes) moved it first, or a person did; a message may also name a file that never was.
  */
 function gone(fileName: string, error: unknown): FileRefusedError {
-  return new FileRefusedError(FILE_GONE, fileName, `file "${fileName}" is no longer in the inbound folder: another file-persister (or process) took it`, error);
+  return new FileRefusedError(FILE_GONE, fileName, `file "${fileName}" is not (or no longer) in the inbound folder: another file-persister may have taken it`, error);
 }
 
 /** A failure to read or move an inbound file that is no longer there is `gone`; any other stays what it was. */
