@@ -6,6 +6,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { CsvFormatError, readCsvColumns, readCsvRows, scanCsv, type CsvOptions, type CsvRow } from '../../../lib/csv';
 import { BsyncError, InvalidRequestError } from '../../../lib/errors';
+import { seededRandom } from '../../support/seeded-random';
 import { useTempDir } from './temp-dir';
 
 const file = useTempDir('bsync-csv-');
@@ -371,7 +372,6 @@ describe('line numbers after line breaks inside quoted fields', () => {
   }
 
   it('a CRLF file gives every row and error the line the same file with LF gives (csv-parse counts a quoted CRLF twice)', async () => {
-    const { seededRandom } = await import('../../support/seeded-random');
     for (let seed = 1; seed <= 200; seed += 1) {
       const { lines } = generatedLines(seededRandom(seed));
       const lf = `${lines.join('\n')}\n`;
