@@ -11,6 +11,7 @@ export interface TableNames {
   control: string;
   watermark: string;
   keyMap: string;
+  keyMapLock: string;
   migrations: string;
 }
 
@@ -25,6 +26,7 @@ export function tableNames(prefix: string = DEFAULT_TABLE_PREFIX): TableNames {
     control: `${prefix}control`,
     watermark: `${prefix}watermark`,
     keyMap: `${prefix}key_map`,
+    keyMapLock: `${prefix}key_map_lock`,
     migrations: `${prefix}migrations`,
   };
 }
@@ -156,6 +158,8 @@ export const EVENT_ACTIONS = [
   'rows-resolved-on-retry',
   'all-failed-rows-settled',
   'resent-by-key',
+  // batch, key matching: the batch waits for another of its group type to let go of the key map
+  'waiting-for-key-map',
   // batch, all or nothing: the rows a window applied (their undo requests), the failure that calls for
   // undoing them, each row undone, an undo that failed and could not be kept as an error payload
   'rows-applied',

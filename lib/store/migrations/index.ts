@@ -4,6 +4,7 @@ import * as initial from './001-initial';
 import * as watermarks from './002-watermarks';
 import * as keyMap from './003-key-map';
 import * as partitions from './004-partitions';
+import * as keyMapLock from './005-key-map-lock';
 
 interface Migration {
   name: string;
@@ -12,7 +13,7 @@ interface Migration {
 }
 
 /** Every schema change, in order. Add a file and list it here; never change one that has shipped. */
-const migrations: Migration[] = [initial, watermarks, keyMap, partitions];
+const migrations: Migration[] = [initial, watermarks, keyMap, partitions, keyMapLock];
 
 /** A knex migration source bound to one table prefix, so two prefixes can share one database. */
 export function migrationSource(tables: TableNames): Knex.MigrationSource<Migration> {
