@@ -22,6 +22,7 @@ import { sendGroups } from './send-groups';
 import type { WindowContext } from './settle-window';
 import { settleWindowRetrying } from './settle-window-retrying';
 import { TaskPool } from './task-pool';
+import { waitForKeyMap } from './wait-for-key-map';
 import { WindowSchedule } from './window-schedule';
 
 export interface ProcessorContext {
@@ -87,6 +88,7 @@ class BatchRun {
   async run(): Promise<BatchSummary> {
     this.lease.start();
     try {
+      if (this.keyed && !(await this.waitForKeyMap())) return await this.stoppedWaiting();
       if (this.batch.kind === 'payload') return await this.runPayload();
       return await this.runFile();
     } catch (error) {
@@ -189,6 +191,24 @@ class BatchRun {
       return this.summary('ERROR_RETRY', this.batch.error);
     }
     return this.end(this.batch.last_row ?? scan.rows, file);
+  }
+
+  /** Key matching: one batch of a group type at a time decides creates and updates (takeKeyMapLock). */
+  private waitForKeyMap(): Promise<boolean> {
+    return waitForKeyMap({
+      store: this.context.store,
+      batch: this.batch,
+      owner: this.context.owner,
+      signal: this.stop.sendingSignal,
+      onWaiting: (waitingFor) => this.report(waitingFor),
+    });
+  }
+
+  /** Stopped while waiting for the key map: nothing was sent, the batch is parked again (or was taken over). */
+  private async stoppedWaiting(): Promise<BatchSummary> {
+    if (this.lease.lost) return this.summary('LEASE_LOST', 'another runtime took the batch over');
+    this.batch = await reparkBatch(this.ending, this.batch, 'runtime-stopping');
+    return this.summary('ERROR_RETRY', this.batch.error);
   }
 
   /** Where a partition's first row starts in its file, when the split found it (CSV in UTF-8). */
@@ -407,9 +427,10 @@ class BatchRun {
     return this.stop.stopped || this.lease.lost;
   }
 
-  private report(): void {
+  private report(waitingFor?: number): void {
     this.context.onProgress?.({
       batchId: this.batch.id,
+      ...(waitingFor === undefined ? {} : { waitingFor }),
       totalRows: this.batch.total_rows,
       processedRows: this.batch.processed_rows,
       succeededRows: this.batch.succeeded_rows,

@@ -74,6 +74,8 @@ export interface Progress {
   succeededRows: number;
   failedRows: number;
   skippedRows?: number;
+  /** Key matching: the batch has not started, it waits for this batch of its group type (takeKeyMapLock). */
+  waitingFor?: number;
 }
 
 export interface BatchSummary {

@@ -53,6 +53,10 @@ function start(context: FlowNodeContext<ProcessorSettings>) {
         signal: context.closing,
         cancel: context.cancelled,
         onProgress: (p: Progress) => {
+          if (p.waitingFor !== undefined) {
+            progress.show('busy', text('status.waitingForKeyMap', { batchId: p.batchId, waitingFor: p.waitingFor }));
+            return;
+          }
           const counts = { batchId: p.batchId, processed: p.processedRows.toLocaleString('en-US'), total: (p.totalRows ?? 0).toLocaleString('en-US'), failed: p.failedRows };
           progress.show('busy', p.skippedRows ? text('status.progressSkipped', { ...counts, skipped: p.skippedRows.toLocaleString('en-US') }) : text('status.progress', counts));
           // Live progress for the batch sync sidebar, over Node-RED's comms.

@@ -2,12 +2,12 @@
 // the skipped count on the status and in the completion summary, and the config refusals.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { getBatch, openStore, type KeyMapRow, type Store, type StoreConfig } from '../../lib/store';
+import { changeBatchStatus, getBatch, openStore, takeKeyMapLock, type KeyMapRow, type Store, type StoreConfig } from '../../lib/store';
 import apiEndpoint from '../../nodes/api-endpoint/api-endpoint';
 import batchStore from '../../nodes/batch-store/batch-store';
 import rowProcessor from '../../nodes/row-processor/row-processor';
 import { makeFolders, parkAndClaim, writeCsv, type Folders } from '../support/batch-fixture';
-import { helper, lastStatus, loadFlow, unloadFlow } from '../support/node-red';
+import { eventually, helper, lastStatus, loadFlow, unloadFlow } from '../support/node-red';
 import { CustomerRecordsApi } from '../support/customer-records-api';
 import { freshDatabaseConfig } from '../support/stores';
 
@@ -88,6 +88,25 @@ describe('row-processor node: match records by key', () => {
     assert.deepEqual(api!.requests('PUT').map((request) => request.path), [`/customers/${api!.idOf('customerNo', 'N-002')}`]);
     const status = lastStatus(helper.getNode('processor') as never);
     assert.match(String(status.text), new RegExp(`batch ${second.batchId} PROCESSED: 2 ok, 0 failed, 1 unchanged \\(skipped\\)`));
+  });
+
+  it('a batch of a group type whose key map another batch holds waits, says so on the status, then runs', async () => {
+    await load(MATCHING);
+    writeCsv(folders, 'holding.csv', ['customerNo,name', 'W-001,Ada']);
+    const holding = await parkAndClaim(store, folders, 'holding.csv', 'runtime-other');
+    const taken = await takeKeyMapLock(store, { groupType: holding.group_type, batchId: holding.id });
+    assert.equal(taken.taken, true);
+    writeCsv(folders, 'waiting.csv', ['customerNo,name', 'W-001,Ada Lovelace']);
+    const waiting = await parkAndClaim(store, folders, 'waiting.csv', 'runtime-node');
+    const complete = next('complete');
+    helper.getNode('processor').receive({ topic: 'batch', payload: waiting, lease: { owner: 'runtime-node', until: waiting.lease_until } } as never);
+    const node = helper.getNode('processor') as never;
+    await eventually(() => String(lastStatus(node).text).includes(`batch ${waiting.id} waits for batch ${holding.id}`), 'the waiting status');
+    assert.equal(api!.server.requests.length, 0, 'nothing sent while it waits');
+    await changeBatchStatus(store, { id: holding.id, to: 'FAILED', actor: 'test', action: 'failed', reason: 'the other runtime gave up' });
+    const summary = (await complete).payload;
+    assert.deepEqual([summary.status, summary.succeededRows], ['PROCESSED', 1]);
+    assert.equal(api!.requests('POST').length, 1);
   });
 
   it('without key columns every row is sent with the request, as before, and nothing is skipped', async () => {

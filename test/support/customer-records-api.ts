@@ -18,6 +18,8 @@ export class CustomerRecordsApi {
   holdCreate?: (body: Record<string, unknown>) => boolean;
   /** Answer a create (not deduplicated) with this instead, e.g. a 422. */
   refuseCreate?: (body: Record<string, unknown>) => ScriptedResponse | undefined;
+  /** Every answer is held this long: requests of two runs overlap. */
+  answerDelayMs = 0;
   private nextId = 101;
 
   private constructor(readonly server: TestHttpServer) {}
@@ -25,7 +27,7 @@ export class CustomerRecordsApi {
   static async start(): Promise<CustomerRecordsApi> {
     const server = await TestHttpServer.start();
     const api = new CustomerRecordsApi(server);
-    server.respond((request) => api.answer(request));
+    server.respond((request) => ({ ...api.answer(request), ...(api.answerDelayMs ? { delayMs: api.answerDelayMs } : {}) }));
     return api;
   }
 

@@ -1,0 +1,106 @@
+// Two key-matched batches of one group type at once (two runtimes, or two batches in flight in one): each
+// key is created once, and the newer batch's version is the one the downstream keeps. The second batch waits
+// for the first to let go of the group type's key map (takeKeyMapLock).
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { ApiClient } from '../../../lib/delivery';
+import { processBatch } from '../../../lib/processing';
+import { claimBatches, getBatch, listEvents, openStore, registerBatch, type BatchRow, type KeyMapRow, type Store } from '../../../lib/store';
+import { makeFolders, settingsFor, writeCsv, type Folders } from '../../support/batch-fixture';
+import { CustomerRecordsApi } from '../../support/customer-records-api';
+import { eventually } from '../../support/node-red';
+import { describeEachDatabase, freshDatabaseConfig } from '../../support/stores';
+import { CUSTOMER_MATCHING as MATCHING } from '../../support/upsert-worker';
+
+const GROUP_TYPE = 'customers';
+const ROWS = 30;
+
+function customers(version: string): string[] {
+  return ['customerNo,name', ...Array.from({ length: ROWS }, (_, i) => `K-${String(i + 1).padStart(3, '0')},Customer ${i + 1} ${version}`)];
+}
+
+describeEachDatabase('key matching: two batches of one group type at once', (kind) => {
+  let store: Store;
+  let folders: Folders;
+  let api: CustomerRecordsApi;
+  let client: ApiClient;
+
+  before(async () => {
+    store = await openStore(await freshDatabaseConfig(kind));
+    folders = makeFolders();
+    api = await CustomerRecordsApi.start();
+    // Slow answers, so the two runs would overlap for their whole length.
+    api.answerDelayMs = 5;
+    client = new ApiClient({ baseUrl: api.url, auth: { type: 'none' }, timeoutMs: 5_000, connections: 8 });
+  });
+  after(async () => {
+    await client.close();
+    await api.stop();
+    await store.close();
+  });
+
+  async function park(fileName: string, lines: string[]): Promise<BatchRow> {
+    writeCsv(folders, fileName, lines);
+    return registerBatch(store, { groupType: GROUP_TYPE, groupId: 'concurrent', kind: 'file', fileName, folder: folders.processing, sha256: 'f'.repeat(64), size: 1, actor: 'test' });
+  }
+
+  const settings = () => settingsFor(folders, { matching: MATCHING, concurrency: 4, windowRows: 5 });
+
+  it('creates each key once; the newer batch waits, then updates every record with its version', async () => {
+    const older = await park('v1.csv', customers('v1'));
+    const newer = await park('v2.csv', customers('v2'));
+    // Two runtimes, each claiming one of the two at the same moment.
+    const [first] = await claimBatches(store, { owner: 'runtime-a', leaseMs: 60_000, limit: 1, groupType: GROUP_TYPE });
+    const [second] = await claimBatches(store, { owner: 'runtime-b', leaseMs: 60_000, limit: 1, groupType: GROUP_TYPE });
+    assert.deepEqual([first.id, second.id], [older.id, newer.id]);
+    const signal = new AbortController().signal;
+    // The newer one starts first: the order is the batches', not the runs'.
+    const summaries = await Promise.all([
+      processBatch({ store, client, owner: 'runtime-b', signal }, second, settings()),
+      processBatch({ store, client, owner: 'runtime-a', signal }, first, settings()),
+    ]);
+    assert.deepEqual(
+      summaries.map((summary) => [summary.status, summary.succeededRows, summary.failedRows]),
+      [
+        ['PROCESSED', ROWS, 0],
+        ['PROCESSED', ROWS, 0],
+      ],
+    );
+
+    assert.equal(api.records.size, ROWS, 'one record per customer, not one per batch');
+    assert.equal(api.requests('POST').length, ROWS);
+    assert.equal(api.requests('PUT').length, ROWS, 'the newer batch updated what the older created');
+    for (const record of api.records.values()) assert.match(String(record.body.name), / v2$/, `record ${record.id} holds the newer version`);
+    const mapped = (await store.knex(store.tables.keyMap).where('group_type', GROUP_TYPE)) as KeyMapRow[];
+    assert.equal(mapped.length, ROWS);
+    for (const row of mapped) {
+      assert.equal(row.target_key, api.idOf('customerNo', JSON.parse(row.source_key).customerNo));
+      assert.equal(Number(row.batch_id), newer.id);
+    }
+    const waits = (await listEvents(store, { batchId: newer.id })).filter((event) => event.action === 'waiting-for-key-map');
+    assert.equal(waits.length, 1);
+    assert.equal(JSON.parse(waits[0].detail!).waitingFor, older.id);
+  });
+
+  it('a run stopped while it waits sends nothing and parks its batch again', async () => {
+    const holder = await park('held.csv', customers('held'));
+    const waiting = await park('waiting.csv', customers('waiting'));
+    const [held] = await claimBatches(store, { owner: 'runtime-a', leaseMs: 60_000, limit: 1, groupType: GROUP_TYPE });
+    const [claimed] = await claimBatches(store, { owner: 'runtime-b', leaseMs: 60_000, limit: 1, groupType: GROUP_TYPE });
+    assert.deepEqual([held.id, claimed.id], [holder.id, waiting.id]);
+    const sentBefore = api.server.requests.length;
+    const closing = new AbortController();
+    const waitingFor: number[] = [];
+    const run = processBatch({ store, client, owner: 'runtime-b', signal: closing.signal, onProgress: (progress) => progress.waitingFor && waitingFor.push(progress.waitingFor) }, claimed, settings());
+    await eventually(() => waitingFor.length > 0, 'the run reports the batch it waits for', 10_000);
+    assert.deepEqual(waitingFor, [holder.id]);
+    closing.abort();
+    const summary = await run;
+    assert.equal(summary.status, 'ERROR_RETRY');
+    assert.equal(summary.processedRows, 0);
+    assert.equal(api.server.requests.length, sentBefore, 'nothing was sent');
+    const parked = await getBatch(store, waiting.id);
+    assert.equal(parked.status, 'ERROR_RETRY');
+    assert.equal(parked.lease_owner, null);
+  });
+});
