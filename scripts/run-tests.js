@@ -3,6 +3,7 @@
 // stopped afterwards.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { findBinary, startMariaDb } = require('../dist/test/support/mariadb-server');
 const { findPostgresBinaries, startPostgres } = require('../dist/test/support/postgres-server');
@@ -70,12 +71,17 @@ async function main() {
     { files: files.filter((file) => !alone(file)), concurrency: Number(process.env.BSYNC_TEST_CONCURRENCY || 2) },
     { files: files.filter(alone), concurrency: 1 },
   ].filter((phase) => phase.files.length > 0);
-  const tapDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'bsync-test-'));
+  // This run's folder: the TAP copies, and the temp folder of every test process (batch folders, SQLite
+  // files, runtimes' user dirs), removed at the end. Open to other users: a test may run postgres as one.
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-test-'));
+  env.TMPDIR = path.join(runDir, 'tmp');
+  fs.mkdirSync(env.TMPDIR);
+  for (const dir of [runDir, env.TMPDIR]) fs.chmodSync(dir, 0o755);
   const totals = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
   let code = 0;
   for (const [index, phase] of phases.entries()) {
     // Readable progress on stdout; a TAP copy to count from, for the closing line CI reads.
-    const tap = path.join(tapDir, `results-${index}.tap`);
+    const tap = path.join(runDir, `results-${index}.tap`);
     const args = ['--test', `--test-concurrency=${phase.concurrency}`, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...phase.files];
     const child = spawn(process.execPath, args, { stdio: 'inherit', env });
     const status = await new Promise((resolve) => child.on('exit', (exitCode) => resolve(exitCode ?? 1)));
@@ -84,6 +90,8 @@ async function main() {
     for (const name of Object.keys(totals)) totals[name] += Number((text.match(new RegExp(`^# ${name} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
   }
   await stopServers();
+  if (process.env.BSYNC_KEEP_TEST_FILES === '1') console.log(`test files kept in ${runDir}`);
+  else fs.rmSync(runDir, { recursive: true, force: true });
   console.log(`${totals.pass} passed, ${totals.fail + totals.cancelled} failed, ${totals.skipped} skipped`);
   process.exit(code);
 }
