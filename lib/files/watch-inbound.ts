@@ -90,7 +90,10 @@ export class InboundWatcher {
     try {
       entries = await fs.readdir(folder, { withFileTypes: true });
     } catch (error) {
-      this.report(new Error(`inbound folder ${folder} cannot be read: ${describeError(error)}`, { cause: error }));
+      // The reason before the path: a status shows the first 80 characters.
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? describeError(error)})`;
+      this.report(new Error(`the inbound folder ${reason}: ${folder}`, { cause: error }));
       return;
     }
     const now = this.now();

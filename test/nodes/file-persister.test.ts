@@ -211,7 +211,7 @@ describe('file-persister node', () => {
     const inbound = path.join(where.root, 'not-yet');
     const { node, received } = await deploy(where, { inbound, pollInterval: 0.05, stableTime: 0 });
     await eventually(() => lastStatus(node).fill === 'red', 'the red status');
-    assert.match(lastStatus(node).text ?? '', /inbound folder .*not-yet cannot be read/);
+    assert.match(lastStatus(node).text ?? '', /^the inbound folder does not exist: \//);
     assert.equal(node.error.called, true);
     fs.mkdirSync(inbound);
     fs.writeFileSync(path.join(inbound, 'late.csv'), CSV);

@@ -114,7 +114,7 @@ describe('InboundWatcher', () => {
     await pollAfter(1000);
     assert.equal(errors.length, 1, 'the same reason is reported once');
     assert.equal(recovered(), 0);
-    assert.match(errors[0], /inbound folder .*inbound cannot be read: .*ENOENT/);
+    assert.match(errors[0], /^Error: the inbound folder does not exist: .*inbound$/);
     fs.mkdirSync(folder);
     fs.writeFileSync(path.join(folder, 'a.csv'), 'a');
     await pollAfter(1000);
