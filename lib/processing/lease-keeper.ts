@@ -1,8 +1,10 @@
-import { renewLease, type Store } from '../store';
+/** Extends the lease to `leaseUntil`; false when it is no longer this run's (renewLease, renewErrorPayloadLease). */
+export type RenewLease = (leaseUntil: number, now: number) => Promise<boolean>;
 
 /**
- * Keeps a running batch's lease: every window write renews it, and between writes (slow rows, long
- * backoffs) a timer renews it before it runs out. A renewal that finds the lease gone marks it lost.
+ * Keeps a running batch's lease (or a resent error payload's): every window write renews it, and between
+ * writes (slow rows, long backoffs, a wait for the key map) a timer renews it before it runs out. A renewal
+ * that finds the lease gone marks it lost.
  */
 export class LeaseKeeper {
   private lostLease = false;
@@ -10,13 +12,9 @@ export class LeaseKeeper {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly store: Store,
-    private readonly batchId: number,
-    private readonly owner: string,
+    private readonly renew: RenewLease,
     private readonly leaseMs: number,
     private readonly onLost: () => void,
-    /** The batch's `attempts` when this run claimed it: a later claim is another run's lease. */
-    private readonly claimAttempt?: number,
   ) {}
 
   get lost(): boolean {
@@ -48,7 +46,7 @@ export class LeaseKeeper {
     if (this.lostLease || Date.now() - this.lastRenewedAt < this.leaseMs / 3) return;
     try {
       const now = Date.now();
-      if (await renewLease(this.store, this.batchId, this.owner, now + this.leaseMs, now, this.claimAttempt)) this.lastRenewedAt = now;
+      if (await this.renew(now + this.leaseMs, now)) this.lastRenewedAt = now;
       else this.markLost();
     } catch {
       // The database may be down for a moment: the next renewal or window write tries again.

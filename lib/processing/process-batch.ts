@@ -3,7 +3,7 @@ import { JsonlFormatError } from '../jsonl';
 import type { ApiClient } from '../delivery/api-client';
 import { describeError } from '../errors';
 import { idempotencyKey, originBatchId } from '../lineage';
-import { changeBatchStatus, errorPayloadRows, getBatch, LeaseLostError, listPartitions, partitionBatch, partitionRanges, restartPartitions, settlePartition, type BatchRow, type FailedRow, type Store } from '../store';
+import { changeBatchStatus, errorPayloadRows, getBatch, LeaseLostError, listPartitions, partitionBatch, partitionRanges, renewLease, restartPartitions, settlePartition, type BatchRow, type FailedRow, type KeyMapHolder, type Store } from '../store';
 import { AllOrNothingSend, checkEveryRow, compensateAppliedRows, compensationDue } from './all-or-nothing';
 import { CheckpointTracker, type RowResult } from './checkpoint-tracker';
 import { failBatch, failUnreadBatch, finishBatch, reparkBatch, type BatchFileEnd, type EndContext } from './end-batch';
@@ -77,7 +77,9 @@ class BatchRun {
   ) {
     this.batch = claimed;
     this.stop = new RunStop(context.signal, context.cancel);
-    this.lease = new LeaseKeeper(context.store, claimed.id, context.owner, settings.leaseMs, () => this.stop.stop(), claimed.attempts);
+    // The batch's `attempts` when this run claimed it: a later claim is another run's lease.
+    const renew = (leaseUntil: number, now: number) => renewLease(context.store, claimed.id, context.owner, leaseUntil, now, claimed.attempts);
+    this.lease = new LeaseKeeper(renew, settings.leaseMs, () => this.stop.stop());
     this.sender = new RowSender(context.client, settings, this.stop);
     if (settings.matching) this.keyed = new KeyedDelivery(context.store, settings.matching, this.sender, { id: claimed.id, groupType: claimed.group_type, replay: claimed.parent_batch_id !== null });
     this.ending = { store: context.store, owner: context.owner, settings };
@@ -197,7 +199,9 @@ class BatchRun {
   private waitForKeyMap(): Promise<boolean> {
     return waitForKeyMap({
       store: this.context.store,
-      batch: this.batch,
+      groupType: this.batch.group_type,
+      holder: { kind: 'batch', id: this.batch.id },
+      batchId: this.batch.id,
       owner: this.context.owner,
       signal: this.stop.sendingSignal,
       onWaiting: (waitingFor) => this.report(waitingFor),
@@ -427,7 +431,7 @@ class BatchRun {
     return this.stop.stopped || this.lease.lost;
   }
 
-  private report(waitingFor?: number): void {
+  private report(waitingFor?: KeyMapHolder): void {
     this.context.onProgress?.({
       batchId: this.batch.id,
       ...(waitingFor === undefined ? {} : { waitingFor }),

@@ -4,6 +4,7 @@ import type { RetryPolicy } from '../delivery/retry-policy';
 import type { GroupSettings } from '../grouping';
 import type { TargetKeySource } from '../matching/target-key';
 import type { MatchingSettings } from '../matching';
+import type { KeyMapHolder } from '../store';
 import type { RowValidator } from '../validation';
 import type { AllOrNothingSettings } from './all-or-nothing/all-or-nothing-settings';
 
@@ -74,8 +75,8 @@ export interface Progress {
   succeededRows: number;
   failedRows: number;
   skippedRows?: number;
-  /** Key matching: the batch has not started, it waits for this batch of its group type (takeKeyMapLock). */
-  waitingFor?: number;
+  /** Key matching: the batch has not started, it waits for this batch (or error payload's resend) of its group type (takeKeyMapLock). */
+  waitingFor?: KeyMapHolder;
 }
 
 export interface BatchSummary {

@@ -1,6 +1,6 @@
 import type { ApiClient } from '../delivery/api-client';
 import { describeError } from '../errors';
-import { getBatch, settleErrorPayload, type ErrorPayloadRow, type Store } from '../store';
+import { getBatch, settleErrorPayload, type ErrorPayloadRow, type KeyMapHolder, type Store } from '../store';
 import { resendUndo } from './all-or-nothing/resend-undo';
 import { jsonlSettings } from './jsonl-row';
 import { fillPathTemplate } from './path-template';
@@ -17,6 +17,8 @@ export interface ResendContext {
   client: ApiClient;
   owner: string;
   signal?: AbortSignal;
+  /** Key matching: the resend waits for another delivery of its group type to let go of the key map. */
+  onWaiting?: (waitingFor: KeyMapHolder) => void;
 }
 
 /**

@@ -1,17 +1,21 @@
 import type { MatchingSettings } from '../matching';
-import { settleErrorPayload, writeKeyMappings, writeTransaction, type ErrorPayloadRow } from '../store';
+import { getErrorPayload, renewErrorPayloadLease, settleErrorPayload, writeKeyMappings, writeTransaction, type ErrorPayloadRow } from '../store';
 import { KeyedDelivery } from './keyed-delivery';
+import { LeaseKeeper } from './lease-keeper';
 import type { ProcessorSettings } from './processor-settings';
 import type { ResendContext } from './resend-error-payload';
 import { RowSender } from './row-sender';
 import { withMatch } from './row-match';
 import { RunStop } from './run-stop';
+import { waitForKeyMap } from './wait-for-key-map';
 
 /**
  * Resends an error payload under key matching: decided as its row would be now (a key mapped meanwhile is
  * updated, not created again; content already delivered is not sent), with its original Idempotency-Key.
  * The mapping is written before the error payload is settled: a crash in between leaves it RESUBMITTED,
- * and its resend then finds the key mapped instead of creating the record a second time.
+ * and its resend then finds the key mapped instead of creating the record a second time. It waits for its
+ * group type's key map first (takeKeyMapLock), as a batch does, keeping its lease meanwhile: a batch with the
+ * same new key running at the same time would create the record too.
  */
 export async function resendMatched(
   context: ResendContext,
@@ -21,7 +25,21 @@ export async function resendMatched(
   row: { record: Record<string, unknown>; body: string; path: string },
 ): Promise<ErrorPayloadRow> {
   const stop = new RunStop(context.signal ?? new AbortController().signal);
+  const lease = new LeaseKeeper((leaseUntil) => renewErrorPayloadLease(context.store, errorPayload.id, context.owner, leaseUntil), settings.leaseMs, () => stop.stop());
+  lease.start();
   try {
+    const holder = { kind: 'error-payload', id: errorPayload.id } as const;
+    const waited = await waitForKeyMap({
+      store: context.store,
+      groupType: errorPayload.group_type,
+      holder,
+      batchId: errorPayload.batch_id,
+      owner: context.owner,
+      signal: stop.sendingSignal,
+      onWaiting: context.onWaiting,
+    });
+    // Stopped while it waited: nothing sent; it stays RESUBMITTED until its lease runs out, then is claimed again.
+    if (!waited) return getErrorPayload(context.store, errorPayload.id);
     const keyed = new KeyedDelivery(context.store, matching, new RowSender(context.client, settings, stop), { id: errorPayload.batch_id, groupType: errorPayload.group_type, replay: true });
     const work = withMatch(
       {
@@ -51,6 +69,7 @@ export async function resendMatched(
       errorDetail: failure.errorDetail ?? null,
     });
   } finally {
+    lease.stop();
     stop.release();
   }
 }

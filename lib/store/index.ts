@@ -19,6 +19,7 @@ export { claimErrorPayloads, type ErrorPayloadClaimOptions } from './error-paylo
 export { settleErrorPayload, type ResendResult } from './error-payloads/settle-error-payload';
 export { writeCheckpointWindow, type CheckpointWindow, type FailedRow } from './processing/write-checkpoint-window';
 export { renewLease } from './processing/renew-lease';
+export { renewErrorPayloadLease } from './error-payloads/renew-error-payload-lease';
 export { rowState, errorPayloadRows, failedRowsOf, type RowState } from './processing/row-outcomes';
 export * from './control';
 export { retryBatch, type RetryRequest } from './batches/retry-batch';

@@ -6,7 +6,7 @@ import { publishBatchProgress } from '../../lib/node-red/admin-events';
 import { registerFlowNode, type FlowNodeContext, type Send } from '../../lib/node-red/flow-node';
 import { throttledStatus } from '../../lib/node-red/status';
 import { processBatch, resendErrorPayload, type BatchSummary, type ProcessorSettings, type Progress } from '../../lib/processing';
-import { getBatch, getErrorPayload } from '../../lib/store';
+import { getBatch, getErrorPayload, type KeyMapHolder } from '../../lib/store';
 import { processorSettings, type RowProcessorDef } from './settings';
 
 /** What a claimed message from a scheduled-dispatcher asks for: which item, under whose lease. */
@@ -38,8 +38,10 @@ function start(context: FlowNodeContext<ProcessorSettings>) {
   async function processClaim(claim: Claim, msg: NodeMessageInFlow, send: Send): Promise<void> {
     const client = endpoint.client!;
     if (claim.kind === 'error-payload') {
+      const onWaiting = (waitingFor: KeyMapHolder) =>
+        context.status('busy', waitingFor.kind === 'batch' ? 'status.resendWaitingForBatch' : 'status.resendWaitingForResend', { id: claim.id, waitingFor: waitingFor.id });
       const resent = await store.use(async (db) =>
-        resendErrorPayload({ store: db, client, owner: claim.owner, signal: context.closing }, await getErrorPayload(db, claim.id), settings),
+        resendErrorPayload({ store: db, client, owner: claim.owner, signal: context.closing, onWaiting }, await getErrorPayload(db, claim.id), settings),
       );
       context.status(resent.status === 'RESOLVED' ? 'ok' : 'warn', 'status.resent', { id: resent.id, status: resent.status });
       send([{ ...msg, ...resentMessage(resent) } as NodeMessage, null]);
@@ -53,8 +55,9 @@ function start(context: FlowNodeContext<ProcessorSettings>) {
         signal: context.closing,
         cancel: context.cancelled,
         onProgress: (p: Progress) => {
-          if (p.waitingFor !== undefined) {
-            progress.show('busy', text('status.waitingForKeyMap', { batchId: p.batchId, waitingFor: p.waitingFor }));
+          if (p.waitingFor) {
+            const key = p.waitingFor.kind === 'batch' ? 'status.waitingForBatch' : 'status.waitingForResend';
+            progress.show('busy', text(key, { batchId: p.batchId, waitingFor: p.waitingFor.id }));
             return;
           }
           const counts = { batchId: p.batchId, processed: p.processedRows.toLocaleString('en-US'), total: (p.totalRows ?? 0).toLocaleString('en-US'), failed: p.failedRows };

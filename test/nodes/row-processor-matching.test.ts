@@ -94,7 +94,7 @@ describe('row-processor node: match records by key', () => {
     await load(MATCHING);
     writeCsv(folders, 'holding.csv', ['customerNo,name', 'W-001,Ada']);
     const holding = await parkAndClaim(store, folders, 'holding.csv', 'runtime-other');
-    const taken = await takeKeyMapLock(store, { groupType: holding.group_type, batchId: holding.id });
+    const taken = await takeKeyMapLock(store, { groupType: holding.group_type, holder: { kind: 'batch', id: holding.id } });
     assert.equal(taken.taken, true);
     writeCsv(folders, 'waiting.csv', ['customerNo,name', 'W-001,Ada Lovelace']);
     const waiting = await parkAndClaim(store, folders, 'waiting.csv', 'runtime-node');

@@ -2,4 +2,4 @@
 export { findKeyMappings, type FoundMapping } from './find-key-mappings';
 export { writeKeyMappings, type KeyMapping } from './write-key-mappings';
 export { latestKeyVersions } from './latest-versions';
-export { takeKeyMapLock, type KeyMapLock, type KeyMapLockRequest } from './take-key-map-lock';
+export { takeKeyMapLock, type KeyMapHolder, type KeyMapLock, type KeyMapLockRequest } from './take-key-map-lock';

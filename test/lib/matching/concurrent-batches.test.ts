@@ -1,11 +1,26 @@
 // Two key-matched batches of one group type at once (two runtimes, or two batches in flight in one): each
 // key is created once, and the newer batch's version is the one the downstream keeps. The second batch waits
-// for the first to let go of the group type's key map (takeKeyMapLock).
+// for the first to let go of the group type's key map (takeKeyMapLock); so does a batch for the resend of an
+// error payload of its group type, and the resend for a batch.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { ApiClient } from '../../../lib/delivery';
-import { processBatch } from '../../../lib/processing';
-import { claimBatches, getBatch, listEvents, openStore, registerBatch, type BatchRow, type KeyMapRow, type Store } from '../../../lib/store';
+import { processBatch, resendErrorPayload } from '../../../lib/processing';
+import {
+  claimBatches,
+  claimErrorPayloads,
+  errorPayloadRows,
+  getBatch,
+  listEvents,
+  markErrorPayloadReady,
+  openStore,
+  registerBatch,
+  takeKeyMapLock,
+  type BatchRow,
+  type KeyMapHolder,
+  type KeyMapRow,
+  type Store,
+} from '../../../lib/store';
 import { makeFolders, settingsFor, writeCsv, type Folders } from '../../support/batch-fixture';
 import { CustomerRecordsApi } from '../../support/customer-records-api';
 import { eventually } from '../../support/node-red';
@@ -79,7 +94,60 @@ describeEachDatabase('key matching: two batches of one group type at once', (kin
     }
     const waits = (await listEvents(store, { batchId: newer.id })).filter((event) => event.action === 'waiting-for-key-map');
     assert.equal(waits.length, 1);
-    assert.equal(JSON.parse(waits[0].detail!).waitingFor, older.id);
+    assert.deepEqual(JSON.parse(waits[0].detail!).waitingFor, { kind: 'batch', id: older.id });
+  });
+
+  it('the resend of a failed create and a batch with the same new key at once: one record, one mapping', async () => {
+    // The first batch's create of R-001 is refused: an error payload, its key unmapped.
+    let refused = false;
+    api.refuseCreate = (body) => {
+      if (refused || body.customerNo !== 'R-001') return undefined;
+      refused = true;
+      return { status: 422, body: { message: 'try again later' } };
+    };
+    const failing = await park('r1.csv', ['customerNo,name', 'R-001,Rita v1']);
+    const [claimedFailing] = await claimBatches(store, { owner: 'runtime-a', leaseMs: 60_000, limit: 1, groupType: GROUP_TYPE });
+    assert.equal(claimedFailing.id, failing.id);
+    assert.equal((await processBatch({ store, client, owner: 'runtime-a', signal: new AbortController().signal }, claimedFailing, settings())).failedRows, 1);
+    const failed = (await errorPayloadRows(store, failing.id)).get(1)!;
+    await markErrorPayloadReady(store, { id: failed.id, actor: 'admin' });
+    const [resending] = await claimErrorPayloads(store, { owner: 'runtime-a', leaseMs: 60_000, limit: 1, groupType: GROUP_TYPE });
+    assert.equal(resending.id, failed.id);
+    // Meanwhile the source sends R-001 again, changed, in a batch another runtime claims.
+    const next = await park('r2.csv', ['customerNo,name', 'R-001,Rita v2']);
+    const [claimedNext] = await claimBatches(store, { owner: 'runtime-b', leaseMs: 60_000, limit: 1, groupType: GROUP_TYPE });
+    assert.equal(claimedNext.id, next.id);
+    const [resent, summary] = await Promise.all([
+      resendErrorPayload({ store, client, owner: 'runtime-a' }, resending, settings()),
+      processBatch({ store, client, owner: 'runtime-b', signal: new AbortController().signal }, claimedNext, settings()),
+    ]);
+    assert.equal(resent.status, 'RESOLVED');
+    assert.deepEqual([summary.status, summary.succeededRows], ['PROCESSED', 1]);
+    const records = [...api.records.values()].filter((record) => String(record.body.customerNo) === 'R-001');
+    assert.equal(records.length, 1, 'created once, then updated');
+    const mapped = (await store.knex(store.tables.keyMap).where('group_type', GROUP_TYPE).where('source_key', JSON.stringify({ customerNo: 'R-001' }))) as KeyMapRow[];
+    assert.deepEqual(mapped.map((row) => row.target_key), [records[0].id]);
+  });
+
+  it('an error payload being resent holds the key map: a batch of its group type waits for it', async () => {
+    api.refuseCreate = (body) => (body.customerNo === 'H-001' ? { status: 422, body: { message: 'no' } } : undefined);
+    const failing = await park('h1.csv', ['customerNo,name', 'H-001,Hal']);
+    const [claimed] = await claimBatches(store, { owner: 'runtime-a', leaseMs: 60_000, limit: 1, groupType: GROUP_TYPE });
+    await processBatch({ store, client, owner: 'runtime-a', signal: new AbortController().signal }, claimed, settings());
+    api.refuseCreate = undefined;
+    const failed = (await errorPayloadRows(store, failing.id)).get(1)!;
+    await markErrorPayloadReady(store, { id: failed.id, actor: 'admin' });
+    const [resending] = await claimErrorPayloads(store, { owner: 'runtime-a', leaseMs: 60_000, limit: 1, groupType: GROUP_TYPE });
+    const holder = { kind: 'error-payload', id: resending.id } as const;
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: GROUP_TYPE, holder }), { taken: true });
+    const waiting = await park('h2.csv', ['customerNo,name', 'H-002,Hana']);
+    const [claimedWaiting] = await claimBatches(store, { owner: 'runtime-b', leaseMs: 60_000, limit: 1, groupType: GROUP_TYPE });
+    assert.equal(claimedWaiting.id, waiting.id);
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: GROUP_TYPE, holder: { kind: 'batch', id: waiting.id } }), { taken: false, waitingFor: holder });
+    const resent = await resendErrorPayload({ store, client, owner: 'runtime-a' }, resending, settings());
+    assert.equal(resent.status, 'RESOLVED');
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: GROUP_TYPE, holder: { kind: 'batch', id: waiting.id } }), { taken: true }, 'settled, it holds nothing');
+    assert.equal((await processBatch({ store, client, owner: 'runtime-b', signal: new AbortController().signal }, claimedWaiting, settings())).status, 'PROCESSED');
   });
 
   it('a run stopped while it waits sends nothing and parks its batch again', async () => {
@@ -90,10 +158,10 @@ describeEachDatabase('key matching: two batches of one group type at once', (kin
     assert.deepEqual([held.id, claimed.id], [holder.id, waiting.id]);
     const sentBefore = api.server.requests.length;
     const closing = new AbortController();
-    const waitingFor: number[] = [];
+    const waitingFor: KeyMapHolder[] = [];
     const run = processBatch({ store, client, owner: 'runtime-b', signal: closing.signal, onProgress: (progress) => progress.waitingFor && waitingFor.push(progress.waitingFor) }, claimed, settings());
     await eventually(() => waitingFor.length > 0, 'the run reports the batch it waits for', 10_000);
-    assert.deepEqual(waitingFor, [holder.id]);
+    assert.deepEqual(waitingFor, [{ kind: 'batch', id: holder.id }]);
     closing.abort();
     const summary = await run;
     assert.equal(summary.status, 'ERROR_RETRY');

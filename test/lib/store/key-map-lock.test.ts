@@ -25,6 +25,8 @@ describeEachDatabase('key map lock', (kind) => {
     return claimed.sort((a, b) => a.id - b.id);
   }
 
+  const batchHolder = (id: number) => ({ kind: 'batch', id }) as const;
+
   function end(batch: BatchRow): Promise<BatchRow> {
     return changeBatchStatus(store, { id: batch.id, to: 'FAILED', actor: OWNER, action: 'failed', reason: 'test' });
   }
@@ -32,36 +34,36 @@ describeEachDatabase('key map lock', (kind) => {
   it('the oldest batch in flight takes it; the others wait for it, then for the holder', async () => {
     const [first, second, third] = await inFlight('contacts', 3);
     // The newest asks first: it waits for the oldest in flight, which has not asked yet.
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', batchId: third.id }), { taken: false, waitingFor: first.id });
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', batchId: first.id }), { taken: true });
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', batchId: first.id }), { taken: true }, 'the holder asking again keeps it');
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', batchId: second.id }), { taken: false, waitingFor: first.id });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', holder: batchHolder(third.id) }), { taken: false, waitingFor: batchHolder(first.id) });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', holder: batchHolder(first.id) }), { taken: true });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', holder: batchHolder(first.id) }), { taken: true }, 'the holder asking again keeps it');
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', holder: batchHolder(second.id) }), { taken: false, waitingFor: batchHolder(first.id) });
     await end(first);
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', batchId: third.id }), { taken: false, waitingFor: second.id });
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', batchId: second.id }), { taken: true });
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', batchId: third.id }), { taken: false, waitingFor: second.id });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', holder: batchHolder(third.id) }), { taken: false, waitingFor: batchHolder(second.id) });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', holder: batchHolder(second.id) }), { taken: true });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', holder: batchHolder(third.id) }), { taken: false, waitingFor: batchHolder(second.id) });
     await end(second);
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', batchId: third.id }), { taken: true });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'contacts', holder: batchHolder(third.id) }), { taken: true });
     const [lock] = await store.knex(store.tables.keyMapLock).where('group_type', 'contacts');
     assert.equal(Number(lock.batch_id), third.id);
   });
 
   it('a holder whose lease ran out (its runtime died) holds nothing', async () => {
     const [dead] = await inFlight('suppliers', 1, 60_000);
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'suppliers', batchId: dead.id }), { taken: true });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'suppliers', holder: batchHolder(dead.id) }), { taken: true });
     const [next] = await inFlight('suppliers', 1);
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'suppliers', batchId: next.id }), { taken: false, waitingFor: dead.id });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'suppliers', holder: batchHolder(next.id) }), { taken: false, waitingFor: batchHolder(dead.id) });
     // Past the dead batch's lease (and not past the next one's): the next batch takes the lock.
     const later = Number(dead.lease_until) + 1;
     assert.ok(later <= Number(next.lease_until));
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'suppliers', batchId: next.id, now: later }), { taken: true });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'suppliers', holder: batchHolder(next.id), now: later }), { taken: true });
   });
 
   it('group types do not wait for each other', async () => {
     const [a] = await inFlight('invoices', 1);
     const [b] = await inFlight('payments', 1);
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'invoices', batchId: a.id }), { taken: true });
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'payments', batchId: b.id }), { taken: true });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'invoices', holder: batchHolder(a.id) }), { taken: true });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'payments', holder: batchHolder(b.id) }), { taken: true });
   });
 
   it('of many batches asking at once for a lock nobody holds yet, exactly one takes it', async () => {
@@ -69,7 +71,7 @@ describeEachDatabase('key map lock', (kind) => {
       const groupType = `race-${round}`;
       const batches = await inFlight(groupType, 8);
       // Newest first, so the oldest is not simply the first to ask.
-      const answers = await Promise.all(batches.reverse().map((batch) => takeKeyMapLock(store, { groupType, batchId: batch.id })));
+      const answers = await Promise.all(batches.reverse().map((batch) => takeKeyMapLock(store, { groupType, holder: batchHolder(batch.id) })));
       const takers = answers.filter((answer) => answer.taken);
       assert.equal(takers.length, 1, `round ${round}: ${JSON.stringify(answers)}`);
       assert.equal(answers[answers.length - 1].taken, true, 'the oldest takes it');
@@ -81,9 +83,9 @@ describeEachDatabase('key map lock', (kind) => {
     const older = await registerBatch(store, { groupType: 'retried', groupId, kind: 'payload', payload: '{}', actor: 'test', parkedUntil: Date.now() + 60_000 });
     const [newer] = await inFlight('retried', 1);
     assert.ok(older.id < newer.id);
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'retried', batchId: newer.id }), { taken: true });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'retried', holder: batchHolder(newer.id) }), { taken: true });
     const [claimed] = await claimBatches(store, { owner: OWNER, leaseMs: 60_000, limit: 1, groupType: 'retried', groupId, now: Date.now() + 61_000 });
     assert.equal(claimed.id, older.id);
-    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'retried', batchId: older.id }), { taken: false, waitingFor: newer.id });
+    assert.deepEqual(await takeKeyMapLock(store, { groupType: 'retried', holder: batchHolder(older.id) }), { taken: false, waitingFor: batchHolder(newer.id) });
   });
 });
