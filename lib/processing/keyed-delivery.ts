@@ -40,8 +40,12 @@ export class KeyedDelivery {
     private readonly store: Store,
     private readonly matching: MatchingSettings,
     private readonly sender: RowSender,
-    /** `replay`: a batch parked to send rows again (a resend or a replay): unchanged rows are not skipped. */
-    private readonly batch: { id: number; groupType: string; replay?: boolean },
+    /**
+     * `replay`: a batch parked to send rows again (a resend or a replay): unchanged rows are not skipped.
+     * `originBatchId`: the batch whose rows these are (the batch itself, or a replay's origin), kept with each
+     * mapping as the version's batch.
+     */
+    private readonly batch: { id: number; groupType: string; originBatchId: number; replay?: boolean },
   ) {}
 
   /** The rows of the run, with their keys looked up chunk by chunk. */
@@ -104,8 +108,10 @@ export class KeyedDelivery {
 
   private async decideAndSend(work: RowWork, match: NonNullable<RowWork['match']>, request: NonNullable<RowWork['request']>): Promise<RowResult | undefined> {
     const hash = contentHash(request.body);
-    const decision = decideDelivery(this.known.get(match.sourceKey) ?? undefined, hash, { skipUnchanged: !this.batch.replay });
-    if (decision.action === 'skip') return { ok: true, key: work.key, skipped: true };
+    const replay = this.batch.replay === true;
+    const decision = decideDelivery(this.known.get(match.sourceKey) ?? undefined, hash, { skipUnchanged: !replay, originBatchId: replay ? undefined : this.batch.originBatchId });
+    // Superseded: a newer batch's version is delivered already; counted with the skipped rows.
+    if (decision.action === 'skip' || decision.action === 'superseded') return { ok: true, key: work.key, skipped: true };
     if (decision.action === 'create') return this.create(work, match.sourceKey, request, hash);
     if (decision.action === 'unaddressable') {
       const error = `the record of source key ${match.sourceKey} was created before, but its create answer named no target key: it cannot be updated`;
@@ -160,7 +166,8 @@ export class KeyedDelivery {
   }
 
   private delivered(work: RowWork, sourceKey: string, targetKey: string | null, hash: string, httpStatus: number): RowResult & { ok: true; mapping: KeyMapping } {
-    this.known.set(sourceKey, { targetKey, contentHash: hash });
-    return { ok: true, key: work.key, httpStatus, mapping: { sourceKey, targetKey, contentHash: hash, batchId: this.batch.id, rowNumber: work.rowNumber } };
+    const originBatchId = this.batch.originBatchId;
+    this.known.set(sourceKey, { targetKey, contentHash: hash, originBatchId });
+    return { ok: true, key: work.key, httpStatus, mapping: { sourceKey, targetKey, contentHash: hash, batchId: this.batch.id, rowNumber: work.rowNumber, originBatchId } };
   }
 }

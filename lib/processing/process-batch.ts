@@ -62,8 +62,8 @@ class BatchRun {
   private readonly stop: RunStop;
   private readonly lease: LeaseKeeper;
   private readonly sender: RowSender;
-  /** Key matching, when the settings name key columns: create, update or skip per row. */
-  private readonly keyed?: KeyedDelivery;
+  /** Key matching, when the settings name key columns: create, update or skip per row (made once the origin is known). */
+  private keyed?: KeyedDelivery;
   private readonly ending: EndContext;
   /** All or nothing with an undo request: the send pass that records what undoes each applied row. */
   private readonly undoable?: AllOrNothingSend;
@@ -81,7 +81,6 @@ class BatchRun {
     const renew = (leaseUntil: number, now: number) => renewLease(context.store, claimed.id, context.owner, leaseUntil, now, claimed.attempts);
     this.lease = new LeaseKeeper(renew, settings.leaseMs, () => this.stop.stop());
     this.sender = new RowSender(context.client, settings, this.stop);
-    if (settings.matching) this.keyed = new KeyedDelivery(context.store, settings.matching, this.sender, { id: claimed.id, groupType: claimed.group_type, replay: claimed.parent_batch_id !== null });
     this.ending = { store: context.store, owner: context.owner, settings };
     const undoTemplate = settings.allOrNothing?.compensation?.pathTemplate;
     if (undoTemplate) this.undoable = new AllOrNothingSend(settings, undoTemplate);
@@ -90,7 +89,7 @@ class BatchRun {
   async run(): Promise<BatchSummary> {
     this.lease.start();
     try {
-      if (this.keyed && !(await this.waitForKeyMap())) return await this.stoppedWaiting();
+      if (this.settings.matching && !(await this.waitForKeyMap())) return await this.stoppedWaiting();
       if (this.batch.kind === 'payload') return await this.runPayload();
       return await this.runFile();
     } catch (error) {
@@ -125,6 +124,7 @@ class BatchRun {
     await this.startProcessing(this.parent ? this.batch.total_rows! : scan.rows);
 
     const origin = await originBatchId(this.context.store, lineage);
+    this.matchKeys(origin);
     if (this.settings.allOrNothing) {
       // A batch that resumes after its first pass already sent rows; one whose undo was due carries on with it.
       if (this.undoable && (await compensationDue(this.context.store, this.batch.id))) return this.compensate(origin);
@@ -193,6 +193,18 @@ class BatchRun {
       return this.summary('ERROR_RETRY', this.batch.error);
     }
     return this.end(this.batch.last_row ?? scan.rows, file);
+  }
+
+  /** Key matching, when the settings name key columns: each mapping it writes names the origin's version. */
+  private matchKeys(origin: number): void {
+    const { matching } = this.settings;
+    if (!matching) return;
+    this.keyed = new KeyedDelivery(this.context.store, matching, this.sender, {
+      id: this.batch.id,
+      groupType: this.batch.group_type,
+      originBatchId: origin,
+      replay: this.batch.parent_batch_id !== null,
+    });
   }
 
   /** Key matching: one batch of a group type at a time decides creates and updates (takeKeyMapLock). */
@@ -286,7 +298,9 @@ class BatchRun {
   private async runPayload(): Promise<BatchSummary> {
     await this.startProcessing(1);
     if (this.batch.checkpoint_row < 1) {
-      const key = idempotencyKey(await originBatchId(this.context.store, this.batch), 1);
+      const origin = await originBatchId(this.context.store, this.batch);
+      this.matchKeys(origin);
+      const key = idempotencyKey(origin, 1);
       const payload = this.batch.payload ?? '';
       let result: RowResult | undefined;
       try {
@@ -439,7 +453,7 @@ class BatchRun {
       processedRows: this.batch.processed_rows,
       succeededRows: this.batch.succeeded_rows,
       failedRows: this.batch.failed_rows,
-      ...(this.keyed ? { skippedRows: this.batch.skipped_rows } : {}),
+      ...(this.settings.matching ? { skippedRows: this.batch.skipped_rows } : {}),
     });
   }
 

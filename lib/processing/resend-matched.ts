@@ -1,5 +1,6 @@
+import { originBatchId as originBatchIdOf } from '../lineage';
 import type { MatchingSettings } from '../matching';
-import { getErrorPayload, renewErrorPayloadLease, settleErrorPayload, writeKeyMappings, writeTransaction, type ErrorPayloadRow } from '../store';
+import { getBatch, getErrorPayload, renewErrorPayloadLease, settleErrorPayload, writeKeyMappings, writeTransaction, type ErrorPayloadRow } from '../store';
 import { KeyedDelivery } from './keyed-delivery';
 import { LeaseKeeper } from './lease-keeper';
 import type { ProcessorSettings } from './processor-settings';
@@ -40,7 +41,8 @@ export async function resendMatched(
     });
     // Stopped while it waited: nothing sent; it stays RESUBMITTED until its lease runs out, then is claimed again.
     if (!waited) return getErrorPayload(context.store, errorPayload.id);
-    const keyed = new KeyedDelivery(context.store, matching, new RowSender(context.client, settings, stop), { id: errorPayload.batch_id, groupType: errorPayload.group_type, replay: true });
+    const originBatchId = await originBatchIdOf(context.store, await getBatch(context.store, errorPayload.batch_id));
+    const keyed = new KeyedDelivery(context.store, matching, new RowSender(context.client, settings, stop), { id: errorPayload.batch_id, groupType: errorPayload.group_type, originBatchId, replay: true });
     const work = withMatch(
       {
         rowNumber: errorPayload.row_number,

@@ -246,6 +246,8 @@ export interface KeyMapRow {
   /** Where the delivered version came from. */
   batch_id: number;
   row_number: number;
+  /** The batch whose version it is: `batch_id`, or the origin of that replay (migration 005); null before. */
+  origin_batch_id: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -5,6 +5,8 @@ import type { KeyMapRow } from '../tables';
 export interface FoundMapping {
   targetKey: string | null;
   contentHash: string;
+  /** The batch whose version was delivered last; null for a mapping written before it was kept. */
+  originBatchId: number | null;
 }
 
 /**
@@ -16,9 +18,11 @@ export async function findKeyMappings(store: Store, groupType: string, sourceKey
   if (sourceKeys.length === 0) return found;
   const rows = (await store
     .knex(store.tables.keyMap)
-    .select('source_key', 'target_key', 'content_hash')
+    .select('source_key', 'target_key', 'content_hash', 'origin_batch_id')
     .where('group_type', groupType)
-    .whereIn('source_key', [...new Set(sourceKeys)])) as Pick<KeyMapRow, 'source_key' | 'target_key' | 'content_hash'>[];
-  for (const row of rows) found.set(row.source_key, { targetKey: row.target_key ?? null, contentHash: row.content_hash });
+    .whereIn('source_key', [...new Set(sourceKeys)])) as Pick<KeyMapRow, 'source_key' | 'target_key' | 'content_hash' | 'origin_batch_id'>[];
+  for (const row of rows) {
+    found.set(row.source_key, { targetKey: row.target_key ?? null, contentHash: row.content_hash, originBatchId: row.origin_batch_id === null ? null : Number(row.origin_batch_id) });
+  }
   return found;
 }

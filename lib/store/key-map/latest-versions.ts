@@ -33,6 +33,7 @@ function normalizeKeyMapRow(row: Record<string, unknown>): KeyMapRow {
     content_hash: String(row.content_hash),
     batch_id: Number(row.batch_id),
     row_number: Number(row.row_number),
+    origin_batch_id: row.origin_batch_id === null || row.origin_batch_id === undefined ? null : Number(row.origin_batch_id),
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
   };

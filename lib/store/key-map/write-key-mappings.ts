@@ -10,9 +10,11 @@ export interface KeyMapping {
   /** Where this version came from. */
   batchId: number;
   rowNumber: number;
+  /** The batch whose version it is: `batchId`, or the origin of that replay. */
+  originBatchId: number;
 }
 
-/** Rows per statement: 8 values each, 16,000 in all, stays under every dialect's limit of bound values (SQLite 32,766). */
+/** Rows per statement: 9 values each, 18,000 in all, stays under every dialect's limit of bound values (SQLite 32,766). */
 const ROWS_PER_STATEMENT = 2000;
 
 /**
@@ -30,6 +32,7 @@ export async function writeKeyMappings(store: Store, trx: Knex.Transaction, grou
     content_hash: mapping.contentHash,
     batch_id: mapping.batchId,
     row_number: mapping.rowNumber,
+    origin_batch_id: mapping.originBatchId,
     created_at: now,
     updated_at: now,
   }));
@@ -43,8 +46,8 @@ export async function writeKeyMappings(store: Store, trx: Knex.Transaction, grou
   }
 }
 
-const COLUMNS = ['group_type', 'source_key', 'target_key', 'content_hash', 'batch_id', 'row_number', 'created_at', 'updated_at'] as const;
-const MERGED = ['target_key', 'content_hash', 'batch_id', 'row_number', 'updated_at'];
+const COLUMNS = ['group_type', 'source_key', 'target_key', 'content_hash', 'batch_id', 'row_number', 'origin_batch_id', 'created_at', 'updated_at'] as const;
+const MERGED = ['target_key', 'content_hash', 'batch_id', 'row_number', 'origin_batch_id', 'updated_at'];
 
 /**
  * knex writes a multi-row insert on SQLite as `SELECT … UNION ALL SELECT …`, which SQLite caps at 500 terms;

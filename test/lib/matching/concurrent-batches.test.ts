@@ -150,6 +150,45 @@ describeEachDatabase('key matching: two batches of one group type at once', (kin
     assert.equal((await processBatch({ store, client, owner: 'runtime-b', signal: new AbortController().signal }, claimedWaiting, settings())).status, 'PROCESSED');
   });
 
+  it('a batch interrupted, then resumed after a newer batch of its group type ran, sends none of its older versions over the newer', async () => {
+    const lines = (version: string) => ['customerNo,name', ...Array.from({ length: ROWS }, (_, i) => `S-${String(i + 1).padStart(3, '0')},Customer ${i + 1} ${version}`)];
+    const parkAs = (fileName: string, groupId: string, version: string) => {
+      writeCsv(folders, fileName, lines(version));
+      return registerBatch(store, { groupType: GROUP_TYPE, groupId, kind: 'file', fileName, folder: folders.processing, sha256: 'f'.repeat(64), size: 1, actor: 'test' });
+    };
+    const older = await parkAs('s1.csv', 'resume-older', 'v1');
+    const [claimedOlder] = await claimBatches(store, { owner: 'runtime-a', leaseMs: 60_000, limit: 1, groupId: 'resume-older' });
+    // The runtime stops a third of the way through: the batch is re-parked with its checkpoint.
+    const closing = new AbortController();
+    const creates = () => api.requests('POST').filter((request) => String(JSON.parse(request.body).customerNo).startsWith('S-')).length;
+    const stopped = processBatch({ store, client, owner: 'runtime-a', signal: closing.signal }, claimedOlder, settings());
+    await eventually(() => creates() >= 10, 'a third of the rows sent', 10_000);
+    closing.abort();
+    assert.equal((await stopped).status, 'ERROR_RETRY');
+    const checkpoint = (await getBatch(store, older.id)).checkpoint_row;
+    assert.ok(checkpoint > 0 && checkpoint < ROWS, `stopped mid-batch (checkpoint ${checkpoint})`);
+
+    // Meanwhile a newer batch with every customer changed again runs to its end.
+    const newer = await parkAs('s2.csv', 'resume-newer', 'v2');
+    const [claimedNewer] = await claimBatches(store, { owner: 'runtime-b', leaseMs: 60_000, limit: 1, groupId: 'resume-newer' });
+    const newerSummary = await processBatch({ store, client, owner: 'runtime-b', signal: new AbortController().signal }, claimedNewer, settings());
+    assert.deepEqual([newerSummary.status, newerSummary.succeededRows], ['PROCESSED', ROWS]);
+
+    // The older batch resumes: the rest of its rows are older versions of what the newer one delivered.
+    const sentBefore = api.server.requests.length;
+    const [resumed] = await claimBatches(store, { owner: 'runtime-a', leaseMs: 60_000, limit: 1, groupId: 'resume-older' });
+    assert.equal(resumed.id, older.id);
+    const summary = await processBatch({ store, client, owner: 'runtime-a', signal: new AbortController().signal }, resumed, settings());
+    assert.equal(summary.status, 'PROCESSED');
+    assert.equal(summary.skippedRows, ROWS - checkpoint, 'the rows after its checkpoint are superseded');
+    assert.equal(api.server.requests.length, sentBefore, 'none of them sent');
+    const records = [...api.records.values()].filter((record) => String(record.body.customerNo).startsWith('S-'));
+    assert.equal(records.length, ROWS);
+    for (const record of records) assert.match(String(record.body.name), / v2$/, `record ${record.id} keeps the newer version`);
+    const mapped = (await store.knex(store.tables.keyMap).where('group_type', GROUP_TYPE).where('source_key', 'like', '{"customerNo":"S-%')) as KeyMapRow[];
+    assert.deepEqual([...new Set(mapped.map((row) => Number(row.origin_batch_id)))], [newer.id]);
+  });
+
   it('a run stopped while it waits sends nothing and parks its batch again', async () => {
     const holder = await park('held.csv', customers('held'));
     const waiting = await park('waiting.csv', customers('waiting'));

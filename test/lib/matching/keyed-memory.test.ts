@@ -55,7 +55,7 @@ it('holds the keys of the rows read ahead, not of the batch, and decides a forgo
   const file = writeCsv(folders, 'many-keys.csv', ['customerNo,name,city', ...lines]);
   let batch = await parkAndClaim(store, folders, path.basename(file), OWNER);
   const settings = withCreateRequest(settingsFor(folders, { matching: MATCHING }));
-  const keyed = new KeyedDelivery(store, MATCHING, new RowSender(client, settings, new RunStop(new AbortController().signal)), { id: batch.id, groupType: batch.group_type });
+  const keyed = new KeyedDelivery(store, MATCHING, new RowSender(client, settings, new RunStop(new AbortController().signal)), { id: batch.id, groupType: batch.group_type, originBatchId: batch.id });
   const scan = await scanBatchFile(file, settings);
   const rows = keyed.rows(readFileRows(file, scan, batch.id, settings, 0, batch.id), CHUNK_ROWS);
   const tracker = new CheckpointTracker(0);

@@ -59,6 +59,14 @@ describe('decideDelivery', () => {
     assert.deepEqual(decideDelivery({ targetKey: null, contentHash: 'h0' }, 'h1'), { action: 'unaddressable' });
     assert.deepEqual(decideDelivery({ targetKey: null, contentHash: 'h1' }, 'h1'), { action: 'skip' });
   });
+  it('does not send a version over that of a batch parked after it; a replay it sends, and an older or equal batch updates', () => {
+    const mapped = { targetKey: '81', contentHash: 'h0', originBatchId: 12 };
+    assert.deepEqual(decideDelivery(mapped, 'h1', { skipUnchanged: true, originBatchId: 11 }), { action: 'superseded', byBatchId: 12 });
+    assert.deepEqual(decideDelivery(mapped, 'h1', { skipUnchanged: true, originBatchId: 12 }), { action: 'update', targetKey: '81' });
+    assert.deepEqual(decideDelivery(mapped, 'h1', { skipUnchanged: true, originBatchId: 13 }), { action: 'update', targetKey: '81' });
+    assert.deepEqual(decideDelivery(mapped, 'h1', { skipUnchanged: false }), { action: 'update', targetKey: '81' });
+    assert.deepEqual(decideDelivery({ ...mapped, originBatchId: null }, 'h1', { skipUnchanged: true, originBatchId: 11 }), { action: 'update', targetKey: '81' }, 'a mapping from before origins were kept');
+  });
 });
 
 describe('update path', () => {

@@ -52,7 +52,7 @@ describeEachDatabase('statements of a checkpoint window', (kind) => {
     };
     const plain = await statementsOf(() => writeCheckpointWindow(store, window));
     assert.equal(plain.length, 3, `statements: ${plain.join(' | ')}`);
-    const mappings = Array.from({ length: 1000 }, (_, i) => ({ sourceKey: `{"k":"${i}"}`, targetKey: `t-${i}`, contentHash: 'a'.repeat(64), batchId: batch.id, rowNumber: 1001 + i }));
+    const mappings = Array.from({ length: 1000 }, (_, i) => ({ sourceKey: `{"k":"${i}"}`, targetKey: `t-${i}`, contentHash: 'a'.repeat(64), batchId: batch.id, rowNumber: 1001 + i, originBatchId: batch.id }));
     const keyed = await statementsOf(() => writeCheckpointWindow(store, { ...window, checkpointRow: 2000, mappings }));
     assert.equal(keyed.length, 4, `statements: ${keyed.join(' | ')}`);
     const row = await store.knex(store.tables.batch).where('id', batch.id).first();
