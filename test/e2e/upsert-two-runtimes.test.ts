@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listBatches, listEvents, openStore, type KeyMapRow, type Store, type StoreConfig } from '../../lib/store';
-import { CustomerRecordsApi } from '../support/customer-records-api';
+import { CUSTOMER_MATCHING_CONFIG, CustomerRecordsApi } from '../support/customer-records-api';
 import { eventually } from '../support/node-red';
 import { reliabilityFlow } from '../support/reliability-runtime';
 import { RuntimeProcess, type FlowNode } from '../support/runtime-process';
@@ -21,21 +21,7 @@ const FILES = 4;
 /** The reliability flow with the row-processor matching customers by number (create POST, update PUT). */
 function upsertFlow(config: StoreConfig, apiUrl: string, parks: boolean): { flows: FlowNode[]; credentials: Record<string, Record<string, string>> } {
   const flow = reliabilityFlow({ config, apiUrl, maxInFlight: 2, windowRows: 20, parks });
-  const flows = flow.flows.map((node) =>
-    node.id === 'processor'
-      ? {
-          ...node,
-          pathTemplate: '/customers',
-          keyColumns: 'customerNo',
-          updateMethod: 'PUT',
-          updatePath: '/customers/{targetKey}',
-          targetKeyFrom: 'body',
-          targetKeyExpression: '$string(id)',
-          updateNotFound: 'report',
-        }
-      : node,
-  );
-  return { ...flow, flows };
+  return { ...flow, flows: flow.flows.map((node) => (node.id === 'processor' ? { ...node, ...CUSTOMER_MATCHING_CONFIG } : node)) };
 }
 
 function customersFile(version: number): string {

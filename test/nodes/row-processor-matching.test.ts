@@ -8,21 +8,12 @@ import batchStore from '../../nodes/batch-store/batch-store';
 import rowProcessor from '../../nodes/row-processor/row-processor';
 import { makeFolders, parkAndClaim, writeCsv, type Folders } from '../support/batch-fixture';
 import { eventually, helper, lastStatus, loadFlow, unloadFlow } from '../support/node-red';
-import { CustomerRecordsApi } from '../support/customer-records-api';
+import { CUSTOMER_MATCHING_CONFIG, CustomerRecordsApi } from '../support/customer-records-api';
 import { freshDatabaseConfig } from '../support/stores';
 
 type Msg = { payload: Record<string, unknown>; topic?: string; error?: { message: string } };
 
-const MATCHING = {
-  method: 'POST',
-  pathTemplate: '/customers',
-  keyColumns: 'customerNo',
-  updateMethod: 'PUT',
-  updatePath: '/customers/{targetKey}',
-  targetKeyFrom: 'body',
-  targetKeyExpression: '$string(id)',
-  updateNotFound: 'report',
-};
+const MATCHING = CUSTOMER_MATCHING_CONFIG;
 
 describe('row-processor node: match records by key', () => {
   let config: StoreConfig;

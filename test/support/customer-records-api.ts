@@ -4,6 +4,18 @@
 // replaces one (404 when there is none). Built on TestHttpServer, so every request is recorded.
 import { TestHttpServer, type RecordedRequest, type ScriptedResponse } from './http-server';
 
+/** A row-processor's config fields that match customers by number against this API (create POST, update PUT). */
+export const CUSTOMER_MATCHING_CONFIG = {
+  method: 'POST',
+  pathTemplate: '/customers',
+  keyColumns: 'customerNo',
+  updateMethod: 'PUT',
+  updatePath: '/customers/{targetKey}',
+  targetKeyFrom: 'body',
+  targetKeyExpression: '$string(id)',
+  updateNotFound: 'report',
+};
+
 export interface ApiRecord {
   id: string;
   body: Record<string, unknown>;
