@@ -1,5 +1,5 @@
 // CSV files: streaming reading of batch files and writing of their error files.
-export { readCsvRows, readCsvRowBlocks, readCsvColumns, csvRowStarts, scanCsv, type CsvRowStart, CsvFormatError, type CsvRow, type CsvScan, type CsvOptions, type CsvEncoding, type CsvFormatErrorCode } from './read-rows';
+export { readCsvRows, readCsvRowBlocks, BULK_READ_CHUNK_BYTES, readCsvColumns, csvRowStarts, scanCsv, type CsvRowStart, CsvFormatError, type CsvRow, type CsvScan, type CsvOptions, type CsvEncoding, type CsvFormatErrorCode } from './read-rows';
 export {
   createErrorFileWriter,
   errorFileName,

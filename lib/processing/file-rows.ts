@@ -1,4 +1,4 @@
-import { csvRowStarts, ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, raggedRowReason, readCsvColumns, readCsvRowBlocks, rowOriginal, scanCsv, type CsvRow, type CsvRowStart } from '../csv';
+import { BULK_READ_CHUNK_BYTES, csvRowStarts, ERROR_FILE_ERROR_COLUMN, ERROR_FILE_ROW_COLUMN, raggedRowReason, readCsvColumns, readCsvRowBlocks, rowOriginal, scanCsv, type CsvRow, type CsvRowStart } from '../csv';
 import { idempotencyKey } from '../lineage';
 import type { BatchFileFormat } from '../store';
 import { readJsonlRows, scanJsonl, type JsonlRow } from '../jsonl';
@@ -103,7 +103,8 @@ export function readFileRows(
   const grouped = settings.ownBodySent === false;
   const recordAsRead = !scan.replay && scan.rowColumns.length === scan.headerColumns.length && !scan.rowColumns.includes('__proto__');
   return new ReadAhead(
-    blocksUpTo(readCsvRowBlocks(filePath, settings.csv, afterRow, start), lastRow),
+    // A grouped run takes a group's rows at once: the file in large reads (see BULK_READ_CHUNK_BYTES).
+    blocksUpTo(readCsvRowBlocks(filePath, settings.csv, afterRow, start, settings.group ? BULK_READ_CHUNK_BYTES : undefined), lastRow),
     (row: CsvRow) => {
       const originRow = scan.replay ? replayOriginRow(row.record[ERROR_FILE_ROW_COLUMN]) : row.rowNumber;
       if (originRow === undefined) return unkeyedReplayRow(row, scan.rowColumns, batchId);
