@@ -21,17 +21,19 @@ export function showStatus(node: Node, level: StatusLevel, text: string): void {
 
 /**
  * A status that changes often (progress of a batch) is shown at most once per interval; the last value
- * always ends up on the canvas.
+ * always ends up on the canvas. Its text may be given as a function: written only for a value that is shown
+ * (a translated, formatted text costs more than the rest of a progress report).
  */
-export function throttledStatus(node: Node, intervalMs = 1000): { show(level: StatusLevel, text: string): void; flush(): void; stop(): void } {
+export function throttledStatus(node: Node, intervalMs = 1000): { show(level: StatusLevel, text: string | (() => string)): void; flush(): void; stop(): void } {
   let last = 0;
-  let pending: { level: StatusLevel; text: string } | undefined;
+  let pending: { level: StatusLevel; text: string | (() => string) } | undefined;
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (!pending) return;
-    showStatus(node, pending.level, pending.text);
+    const { level, text } = pending;
+    showStatus(node, level, typeof text === 'string' ? text : text());
     pending = undefined;
     last = Date.now();
   };

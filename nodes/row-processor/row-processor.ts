@@ -60,8 +60,11 @@ function start(context: FlowNodeContext<ProcessorSettings>) {
             progress.show('busy', text(key, { batchId: p.batchId, waitingFor: p.waitingFor.id }));
             return;
           }
-          const counts = { batchId: p.batchId, processed: p.processedRows.toLocaleString('en-US'), total: (p.totalRows ?? 0).toLocaleString('en-US'), failed: p.failedRows };
-          progress.show('busy', p.skippedRows ? text('status.progressSkipped', { ...counts, skipped: p.skippedRows.toLocaleString('en-US') }) : text('status.progress', counts));
+          // Written only if shown: most reports of a fast batch are throttled away.
+          progress.show('busy', () => {
+            const counts = { batchId: p.batchId, processed: p.processedRows.toLocaleString('en-US'), total: (p.totalRows ?? 0).toLocaleString('en-US'), failed: p.failedRows };
+            return p.skippedRows ? text('status.progressSkipped', { ...counts, skipped: p.skippedRows.toLocaleString('en-US') }) : text('status.progress', counts);
+          });
           // Live progress for the batch sync sidebar, over Node-RED's comms.
           publishBatchProgress(context.RED, { storeId: store.id, ...p });
         },
