@@ -3,7 +3,7 @@ import { idempotencyKey } from '../lineage';
 import type { BatchFileFormat } from '../store';
 import { readJsonlRows, scanJsonl, type JsonlRow } from '../jsonl';
 import { jsonlRowOf, jsonlSettings, type JsonlRowRead } from './jsonl-row';
-import { prepareRow, type RowPreparation } from './prepare-row';
+import { prepareRow, type PreparedRow, type RowPreparation } from './prepare-row';
 import type { ProcessorSettings } from './processor-settings';
 import { ReadAhead } from './read-ahead';
 import { withMatch } from './row-match';
@@ -175,21 +175,29 @@ async function prepareJsonlRow(rowNumber: number, read: JsonlRowRead, originBatc
   return prepareFileRow(rowNumber, undefined, read.original, read.record, key, settings);
 }
 
-/** Everything before sending: the row as read, the field count check, validation, mapping, path. */
-async function prepareFileRow(
+/**
+ * Everything before sending: the row as read, the field count check, validation, mapping, path. The row's work
+ * as it is when nothing had to wait (see prepareRow), a promise of it otherwise.
+ */
+function prepareFileRow(
   rowNumber: number,
   raggedReason: string | undefined,
   originalOrRow: string | OriginalOfRow,
   record: Record<string, unknown>,
   key: string,
   settings: ProcessorSettings,
-): Promise<RowWork> {
+): RowWork | Promise<RowWork> {
   // An unsendable row is stored at once: its original is written now (String of an OriginalOfRow writes it).
   if (raggedReason) {
     const original = String(originalOrRow);
     return { rowNumber, key, original, result: unsendable(failedRow(rowNumber, null, original, key, 'validation', raggedReason)) };
   }
-  const prepared = await prepareRow(record, settings);
+  const prepared = prepareRow(record, settings);
+  if (prepared instanceof Promise) return prepared.then((done) => fileRowWork(rowNumber, originalOrRow, record, key, settings, done));
+  return fileRowWork(rowNumber, originalOrRow, record, key, settings, prepared);
+}
+
+function fileRowWork(rowNumber: number, originalOrRow: string | OriginalOfRow, record: Record<string, unknown>, key: string, settings: ProcessorSettings, prepared: PreparedRow): RowWork {
   if (!prepared.ok) {
     const original = String(originalOrRow);
     const failure = { ...failedRow(rowNumber, prepared.body, original, key, prepared.errorKind, prepared.error), errorDetail: prepared.errorDetail };

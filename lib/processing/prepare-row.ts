@@ -23,8 +23,12 @@ export interface RowPreparation {
   ownBodySent?: false;
 }
 
-/** Validates a row against the schema, maps it to a request body and fills the path: everything before sending. */
-export async function prepareRow(record: Record<string, unknown>, settings: ProcessorSettings & RowPreparation): Promise<PreparedRow> {
+/**
+ * Validates a row against the schema, maps it to a request body and fills the path: everything before sending.
+ * The prepared row as it is when nothing had to wait (no mapping, or one that answered at once), a promise of it
+ * when the mapping's result is one: a row read ahead costs no promise of its own.
+ */
+export function prepareRow(record: Record<string, unknown>, settings: ProcessorSettings & RowPreparation): PreparedRow | Promise<PreparedRow> {
   // A ragged row's stored original (resent as it is, not corrected) has no column-keyed form to send.
   const ragged = raggedOriginalReason(record);
   if (ragged) return { ok: false, errorKind: 'validation', error: ragged, errorDetail: null, body: null };
@@ -36,18 +40,30 @@ export async function prepareRow(record: Record<string, unknown>, settings: Proc
     }
     value = validation.value;
   }
-  let body: unknown = value;
-  if (settings.map) {
-    try {
-      const mapped = settings.map(value);
-      body = mapped instanceof Promise ? await mapped : mapped;
-    } catch (error) {
-      return { ok: false, errorKind: 'mapping', error: `mapping failed: ${mappingError(error)}`, errorDetail: null, body: null };
-    }
-    if (body === undefined) {
-      return { ok: false, errorKind: 'mapping', error: 'mapping gave no result for this row', errorDetail: null, body: null };
-    }
+  if (!settings.map) return withPath(record, value, settings);
+  let mapped: unknown;
+  try {
+    mapped = settings.map(value);
+  } catch (error) {
+    return mappingFailed(error);
   }
+  if (mapped instanceof Promise) return mapped.then((body: unknown) => mappedRow(record, body, settings), mappingFailed);
+  return mappedRow(record, mapped, settings);
+}
+
+function mappingFailed(error: unknown): PreparedRow {
+  return { ok: false, errorKind: 'mapping', error: `mapping failed: ${mappingError(error)}`, errorDetail: null, body: null };
+}
+
+function mappedRow(record: Record<string, unknown>, body: unknown, settings: ProcessorSettings & RowPreparation): PreparedRow {
+  if (body === undefined) {
+    return { ok: false, errorKind: 'mapping', error: 'mapping gave no result for this row', errorDetail: null, body: null };
+  }
+  return withPath(record, body, settings);
+}
+
+/** The body's text and the request's path. */
+function withPath(record: Record<string, unknown>, body: unknown, settings: ProcessorSettings & RowPreparation): PreparedRow {
   const text = settings.ownBodySent === false ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   try {
     // The path says which record a request addresses: a column is put in as the text read from the file,

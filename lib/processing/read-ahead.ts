@@ -14,7 +14,8 @@
  */
 export class ReadAhead<T, P> {
   private readonly iterator: AsyncIterator<readonly T[]>;
-  private readonly queue: Promise<P | undefined>[] = [];
+  /** Items prepared ahead, in order: as they are when prepared at once, a promise when not (or when failed). */
+  private readonly queue: Array<P | undefined | Promise<P | undefined>> = [];
   /** The chunk items are taken from, and the next one's place in it. */
   private chunk: readonly T[] = [];
   private taken = 0;
@@ -36,7 +37,16 @@ export class ReadAhead<T, P> {
 
   /** The next prepared item, or undefined at the end of the source. */
   next(): Promise<P | undefined> {
-    const item = this.queue.shift() ?? this.fetch();
+    const item = this.take();
+    return item instanceof Promise ? item : Promise.resolve(item);
+  }
+
+  /**
+   * As next(), but an item already prepared (a preparation that did not have to wait) is given as it is, not
+   * in a promise: a taker of many items in a row (a group's) then awaits only those that are not ready.
+   */
+  take(): P | undefined | Promise<P | undefined> {
+    const item = this.queue.length > 0 ? this.queue.shift() : this.fetch();
     this.scheduleRefill();
     return item;
   }
@@ -52,14 +62,14 @@ export class ReadAhead<T, P> {
     await this.iterator.return?.();
   }
 
-  private fetch(): Promise<P | undefined> {
+  private fetch(): P | undefined | Promise<P | undefined> {
     if (!this.reading && this.taken < this.chunk.length) {
       const item = this.chunk[this.taken];
       this.taken += 1;
       if (this.taken === this.chunk.length) this.chunk = [];
       return this.prepared(item);
     }
-    if (this.ended || this.closed) return Promise.resolve(undefined);
+    if (this.ended || this.closed) return undefined;
     // Every item asked for while the chunk is read is taken after it, in the order asked for (reactions run in
     // the order they were added); one that finds the new chunk used up starts the read of the next.
     this.reading ??= this.readChunk();
@@ -87,10 +97,9 @@ export class ReadAhead<T, P> {
     }
   }
 
-  private prepared(item: T): Promise<P> {
+  private prepared(item: T): P | Promise<P> {
     try {
-      const result = this.prepare(item);
-      return result instanceof Promise ? result : Promise.resolve(result);
+      return this.prepare(item);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -105,7 +114,7 @@ export class ReadAhead<T, P> {
       while (!this.ended && !this.closed && this.queue.length < this.depth) {
         const item = this.fetch();
         // A failure is thrown to whoever takes this item; until then it must not count as unhandled.
-        item.catch(ignore);
+        if (item instanceof Promise) item.catch(ignore);
         this.queue.push(item);
       }
     }, 0);
