@@ -158,14 +158,14 @@ describeEachDatabase('key matching: two batches of one group type at once', (kin
     };
     const older = await parkAs('s1.csv', 'resume-older', 'v1');
     const [claimedOlder] = await claimBatches(store, { owner: 'runtime-a', leaseMs: 60_000, limit: 1, groupId: 'resume-older' });
-    // The runtime stops a third of the way through: the batch is re-parked with its checkpoint.
-    const closing = new AbortController();
-    const creates = () => api.requests('POST').filter((request) => String(JSON.parse(request.body).customerNo).startsWith('S-')).length;
-    const stopped = processBatch({ store, client, owner: 'runtime-a', signal: closing.signal }, claimedOlder, settings());
-    await eventually(() => creates() >= 10, 'a third of the rows sent', 10_000);
-    closing.abort();
-    assert.equal((await stopped).status, 'ERROR_RETRY');
-    const checkpoint = (await getBatch(store, older.id)).checkpoint_row;
+    // The API goes down after the first 10 creates: the breaker re-parks the batch with its checkpoint.
+    api.refuseCreate = (body) => (Number(String(body.customerNo).slice(2)) > 10 ? { status: 503, body: { message: 'down for maintenance' } } : undefined);
+    const outage = { breakerThreshold: 3, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 } };
+    const stopped = await processBatch({ store, client, owner: 'runtime-a', signal: new AbortController().signal }, claimedOlder, settingsFor(folders, { matching: MATCHING, concurrency: 4, windowRows: 5, ...outage }));
+    api.refuseCreate = undefined;
+    assert.equal(stopped.status, 'ERROR_RETRY');
+    const parked = await getBatch(store, older.id);
+    const checkpoint = parked.checkpoint_row;
     assert.ok(checkpoint > 0 && checkpoint < ROWS, `stopped mid-batch (checkpoint ${checkpoint})`);
 
     // Meanwhile a newer batch with every customer changed again runs to its end.
@@ -176,7 +176,8 @@ describeEachDatabase('key matching: two batches of one group type at once', (kin
 
     // The older batch resumes: the rest of its rows are older versions of what the newer one delivered.
     const sentBefore = api.server.requests.length;
-    const [resumed] = await claimBatches(store, { owner: 'runtime-a', leaseMs: 60_000, limit: 1, groupId: 'resume-older' });
+    // Once its pause is over (parked until then: the claim's clock is moved past it).
+    const [resumed] = await claimBatches(store, { owner: 'runtime-a', leaseMs: 60_000, limit: 1, groupId: 'resume-older', now: Number(parked.parked_until) + 1 });
     assert.equal(resumed.id, older.id);
     const summary = await processBatch({ store, client, owner: 'runtime-a', signal: new AbortController().signal }, resumed, settings());
     assert.equal(summary.status, 'PROCESSED');
