@@ -40,8 +40,9 @@ function describeOn(kind: DatabaseKind, skip: string | false): void {
 
     before(async () => {
       api = await CustomerRecordsApi.start();
-      // Slow enough that a batch takes a while: the other runtime claims the next one meanwhile.
-      api.answerDelayMs = 5;
+      // Slow enough that a batch takes about a second (150 rows, 4 in flight): the next file is parked, and
+      // claimed by the other runtime, while it runs.
+      api.answerDelayMs = 20;
       const config = await freshDatabaseConfig(kind);
       store = await openStore(config);
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsync-upsert-runtimes-'));
