@@ -78,24 +78,16 @@ function checkUploadName(fileName: string): void {
 
 /** Hashes a file in place and checks that it is a non-empty regular file that did not change while being read. */
 async function hashInboundFile(filePath: string, fileName: string): Promise<ContentHash> {
-  let before;
-  try {
-    before = await fs.stat(filePath);
-  } catch (error) {
+  // Every read of the file fails the same way: gone from the inbound folder, or unreadable.
+  const refused = async (error: unknown): Promise<never> => {
     throw await goneOr(filePath, fileName, error, unreadable(fileName, error));
-  }
+  };
+  const before = await fs.stat(filePath).catch(refused);
   if (!before.isFile()) throw unreadable(fileName, new Error(before.isDirectory() ? 'it is a folder' : 'it is not a regular file'));
   if (before.size === 0) throw empty(fileName);
-  let hash: ContentHash;
-  try {
-    hash = await hashFile(filePath);
-  } catch (error) {
-    throw await goneOr(filePath, fileName, error, unreadable(fileName, error));
-  }
+  const hash = await hashFile(filePath).catch(refused);
   // A hash of a file still being written would not describe the file we park.
-  const after = await fs.stat(filePath).catch(async (error: unknown) => {
-    throw await goneOr(filePath, fileName, error, unreadable(fileName, error));
-  });
+  const after = await fs.stat(filePath).catch(refused);
   if (after.size !== hash.size || after.mtimeMs !== before.mtimeMs) {
     throw new FileRefusedError('FILE_CHANGING', fileName, `file "${fileName}" changed while it was read: it is still being written, try again once it is complete`);
   }
