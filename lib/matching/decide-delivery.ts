@@ -17,7 +17,7 @@ export type DeliveryDecision =
 export interface DecisionOptions {
   /** False for a replay: someone asked for these rows again (e.g. the remote system that lost them). */
   skipUnchanged: boolean;
-  /** The batch the row comes from, in a first run: a version of a batch parked after it is not overwritten. */
+  /** The batch the row comes from: with `skipUnchanged`, a version of a batch parked after it is not overwritten. */
   originBatchId?: number;
 }
 

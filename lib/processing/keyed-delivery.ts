@@ -108,8 +108,7 @@ export class KeyedDelivery {
 
   private async decideAndSend(work: RowWork, match: NonNullable<RowWork['match']>, request: NonNullable<RowWork['request']>): Promise<RowResult | undefined> {
     const hash = contentHash(request.body);
-    const replay = this.batch.replay === true;
-    const decision = decideDelivery(this.known.get(match.sourceKey) ?? undefined, hash, { skipUnchanged: !replay, originBatchId: replay ? undefined : this.batch.originBatchId });
+    const decision = decideDelivery(this.known.get(match.sourceKey) ?? undefined, hash, { skipUnchanged: !this.batch.replay, originBatchId: this.batch.originBatchId });
     // Superseded: a newer batch's version is delivered already; counted with the skipped rows.
     if (decision.action === 'skip' || decision.action === 'superseded') return { ok: true, key: work.key, skipped: true };
     if (decision.action === 'create') return this.create(work, match.sourceKey, request, hash);

@@ -29,11 +29,10 @@ export async function resendMatched(
   const lease = new LeaseKeeper((leaseUntil) => renewErrorPayloadLease(context.store, errorPayload.id, context.owner, leaseUntil), settings.leaseMs, () => stop.stop());
   lease.start();
   try {
-    const holder = { kind: 'error-payload', id: errorPayload.id } as const;
     const waited = await waitForKeyMap({
       store: context.store,
       groupType: errorPayload.group_type,
-      holder,
+      holder: { kind: 'error-payload', id: errorPayload.id },
       batchId: errorPayload.batch_id,
       owner: context.owner,
       signal: stop.sendingSignal,

@@ -41,7 +41,7 @@ export async function waitForKeyMap(wait: KeyMapWait): Promise<boolean> {
           batchId: wait.batchId,
           action: 'waiting-for-key-map',
           actor: wait.owner,
-          detail: { groupType, waitingFor: { kind: waitingFor.kind, id: waitingFor.id } },
+          detail: { groupType, waitingFor },
           at: Date.now(),
         },
       ]);
