@@ -1,5 +1,7 @@
+import { watch, type FSWatcher } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { describeError } from '../errors';
 import { fileNameMatcher, isUnfinishedName } from './file-pattern';
 
@@ -17,6 +19,12 @@ export interface InboundWatcherOptions {
   intervalMs: number;
   /** How long size and modification time must stay the same before a file counts as completely written. */
   stableMs: number;
+  /**
+   * Also asks the operating system to tell when a name appears in the folder (fs.watch), and then polls at
+   * once instead of at the next interval (default true). Polling still finds every file: where the folder
+   * cannot be watched (a network share, a full inotify table), files are found as without it.
+   */
+  watchFolder?: boolean;
   /**
    * Takes a stable file over. When it resolves, the file is not reported again until its size or time
    * changes; when it rejects, the error goes to onError and the file is tried again once stable anew.
@@ -37,21 +45,30 @@ interface Observation {
   reported: boolean;
 }
 
+/** After a name appears, how long to wait for more before polling: an upload of many files is one poll. */
+const WATCH_SETTLE_MS = 10;
+
 /**
  * Polls an inbound folder and reports each matching file once it has stopped changing, so a file still
- * being uploaded is never read half-written. Polling (rather than fs.watch) works the same on local
- * disks, network shares and containers' bind mounts.
+ * being uploaded is never read half-written. Polling works the same on local disks, network shares and
+ * containers' bind mounts; fs.watch, where it works, only makes a new file's first look come sooner. A file
+ * seen changing is looked at again when its stable time is up, not only at the next interval.
  */
 export class InboundWatcher {
   private readonly observations = new Map<string, Observation>();
   private readonly matches: (fileName: string) => boolean;
   private readonly now: () => number;
   private timer?: NodeJS.Timeout;
+  /** When the timer fires (performance.now()). */
+  private timerAt = 0;
   private polling?: Promise<void>;
   private running = false;
   private stopped = false;
   private lastErrorReason?: string;
   private errorInThisPoll = false;
+  private folderWatch?: FSWatcher;
+  /** A name appeared while a poll was running: the poll after it comes at once. */
+  private pollAgain = false;
 
   constructor(private readonly options: InboundWatcherOptions) {
     this.matches = fileNameMatcher(options.pattern);
@@ -72,14 +89,68 @@ export class InboundWatcher {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.unwatchFolder();
     await this.polling;
   }
 
   private tick(): void {
+    this.pollAgain = false;
     this.polling = this.pollOnce().finally(() => {
       this.polling = undefined;
-      if (this.running) this.timer = setTimeout(() => this.tick(), this.options.intervalMs);
+      if (!this.running) return;
+      this.watchFolder();
+      this.pollIn(this.pollAgain ? 0 : this.nextPollInMs());
     });
+  }
+
+  /** The next poll in `delayMs`, or sooner if one is due sooner already. */
+  private pollIn(delayMs: number): void {
+    const at = performance.now() + delayMs;
+    if (this.timer) {
+      if (this.timerAt <= at) return;
+      clearTimeout(this.timer);
+    }
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.tick();
+    }, delayMs);
+  }
+
+  /** The interval, or less when a file seen changing will have been stable for stableMs sooner. */
+  private nextPollInMs(): number {
+    const now = this.now();
+    let delayMs = this.options.intervalMs;
+    for (const observation of this.observations.values()) {
+      if (!observation.reported) delayMs = Math.min(delayMs, Math.max(WATCH_SETTLE_MS, observation.since + this.options.stableMs - now));
+    }
+    return delayMs;
+  }
+
+  /** Watches the folder once it exists; a watch that fails or ends is made again after the next clean poll. */
+  private watchFolder(): void {
+    if (this.folderWatch || this.options.watchFolder === false || this.errorInThisPoll) return;
+    try {
+      const folderWatch = watch(this.options.folder, { persistent: false }, (eventType) => {
+        // 'rename' is a name that appeared or went; 'change' a file written to, which the stable check follows.
+        if (eventType === 'rename') this.pollSoon();
+      });
+      folderWatch.on('error', () => this.unwatchFolder());
+      this.folderWatch = folderWatch;
+    } catch {
+      // Not watchable here (no inotify watches left, a file system without events): polling finds the files.
+    }
+  }
+
+  private unwatchFolder(): void {
+    this.folderWatch?.close();
+    this.folderWatch = undefined;
+  }
+
+  private pollSoon(): void {
+    if (!this.running) return;
+    if (this.polling) this.pollAgain = true;
+    else this.pollIn(WATCH_SETTLE_MS);
   }
 
   /** One look at the folder: records sizes and times, hands on the files that have been stable long enough. */
@@ -91,6 +162,8 @@ export class InboundWatcher {
       entries = await fs.readdir(folder, { withFileTypes: true });
     } catch (error) {
       // The reason before the path: a status shows the first 80 characters.
+      // A folder removed and made again is another folder: the watch of the old one hears nothing more.
+      this.unwatchFolder();
       const code = (error as NodeJS.ErrnoException).code;
       const reason = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? describeError(error)})`;
       this.report(new Error(`the inbound folder ${reason}: ${folder}`, { cause: error }));

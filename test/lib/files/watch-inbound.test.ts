@@ -145,4 +145,69 @@ describe('InboundWatcher', () => {
     await watcher.stop();
     assert.equal(finished, true, 'stop() resolved only after the hand-off');
   });
+
+  it('looks at a file seen changing again when its stable time is up, not only at the next interval', async () => {
+    const folder = tempFolder();
+    fs.writeFileSync(path.join(folder, 'a.csv'), 'a');
+    const { watcher, reported } = runningWatcher(folder, { intervalMs: 60_000, stableMs: 50, watchFolder: false });
+    try {
+      await withTimeout(reported.first, 'no file handed over');
+      assert.deepEqual(reported.names, ['a.csv'], 'handed over after the stable time, an hour of intervals early');
+    } finally {
+      await watcher.stop();
+    }
+  });
+
+  it('polls as soon as a file lands in a watched folder, not at the next interval', async () => {
+    const folder = tempFolder();
+    const { watcher, reported, polls } = runningWatcher(folder, { intervalMs: 60_000, stableMs: 50 });
+    try {
+      await withTimeout(polls.first, 'no poll');
+      fs.writeFileSync(path.join(folder, 'a.csv.part'), 'a');
+      fs.renameSync(path.join(folder, 'a.csv.part'), path.join(folder, 'a.csv'));
+      await withTimeout(reported.first, 'no file handed over');
+      assert.deepEqual(reported.names, ['a.csv']);
+    } finally {
+      await watcher.stop();
+    }
+  });
 });
+
+/** A watcher on its own timers; `reported.first` resolves with the first hand-off, `polls.first` after the first poll. */
+function runningWatcher(folder: string, options: { intervalMs: number; stableMs: number; watchFolder?: boolean }) {
+  const names: string[] = [];
+  let handedOver!: () => void;
+  let polled!: () => void;
+  const first = new Promise<void>((resolve) => (handedOver = resolve));
+  const firstPoll = new Promise<void>((resolve) => (polled = resolve));
+  const watcher = new InboundWatcher({
+    folder,
+    pattern: '*.csv',
+    ...options,
+    onFile: async (file) => {
+      names.push(file.name);
+      handedOver();
+    },
+    onError: (error) => assert.fail(String(error)),
+  });
+  const pollOnce = watcher.pollOnce.bind(watcher);
+  watcher.pollOnce = async () => {
+    await pollOnce();
+    polled();
+  };
+  watcher.start();
+  return { watcher, reported: { names, first }, polls: { first: firstPoll } };
+}
+
+/** Ten seconds: far below an interval of a minute, far above a stable time of 50 ms on a loaded machine. */
+async function withTimeout(promise: Promise<void>, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within 10 s`)), 10_000);
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
