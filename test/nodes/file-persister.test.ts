@@ -98,6 +98,19 @@ describe('file-persister node', () => {
     assert.match(lastStatus(node).text ?? '', /handed on bank\.csv/);
   });
 
+  it('takes a file dropped into its inbound folder at once, not at the next poll a minute later', async () => {
+    const where = workspace();
+    const { node, received } = await deploy(where, { pollInterval: 60, stableTime: 0.05 });
+    await eventually(() => /watching/.test(lastStatus(node).text ?? ''), 'the watching status');
+    // Past the first poll (of an empty folder): the next one is a minute away.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Written under a temp name and renamed in, as an upload should be: the name appears whole.
+    fs.writeFileSync(path.join(where.inbound, 'bank.csv.part'), CSV);
+    fs.renameSync(path.join(where.inbound, 'bank.csv.part'), path.join(where.inbound, 'bank.csv'));
+    const [msg] = await eventually(() => received.length > 0 && received, 'a file reference within 10 s');
+    assert.equal(msg.payload.path, path.join(where.processing, 'bank.csv'));
+  });
+
   it('hands on the file named by msg.filename, with msg.groupType overriding the configured one', async () => {
     const where = workspace();
     const { node, received } = await deploy(where);
