@@ -45,7 +45,10 @@ interface Observation {
   reported: boolean;
 }
 
-/** After a name appears, how long to wait for more before polling: an upload of many files is one poll. */
+/**
+ * The shortest wait for a poll the watch or a stable time asks for: after a name appears, names that follow
+ * join the same poll (an upload of many files is one poll), and a stable time just ending never polls in a loop.
+ */
 const WATCH_SETTLE_MS = 10;
 
 /**
@@ -161,9 +164,9 @@ export class InboundWatcher {
     try {
       entries = await fs.readdir(folder, { withFileTypes: true });
     } catch (error) {
-      // The reason before the path: a status shows the first 80 characters.
       // A folder removed and made again is another folder: the watch of the old one hears nothing more.
       this.unwatchFolder();
+      // The reason before the path: a status shows the first 80 characters.
       const code = (error as NodeJS.ErrnoException).code;
       const reason = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? describeError(error)})`;
       this.report(new Error(`the inbound folder ${reason}: ${folder}`, { cause: error }));
