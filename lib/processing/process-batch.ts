@@ -157,7 +157,7 @@ class BatchRun {
             schedule.settled(tracker.pending);
           });
           if (this.stopped()) break;
-          await schedule.idle();
+          await schedule.idle(tracker.pending);
           continue;
         }
         const work = await rows.next();
@@ -174,7 +174,7 @@ class BatchRun {
         });
         if (started) await started;
         if (this.stopped()) break;
-        const writing = schedule.idle();
+        const writing = schedule.idle(tracker.pending);
         if (writing) await writing;
       }
     } finally {

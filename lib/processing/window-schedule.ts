@@ -40,12 +40,14 @@ export class WindowSchedule {
   }
 
   /**
-   * Waits for a write under way and throws what a write threw. The loop starts no row meanwhile, as when it
-   * wrote the windows itself: while the store is unreachable rows do not pile up unwritten.
+   * Throws what a write threw, and waits for the writes under way once `pending` settled rows (a second window)
+   * wait behind them: the loop goes on reading and sending while one window is written, and while the store is
+   * unreachable rows do not pile up unwritten beyond that.
    */
-  idle(): Promise<void> | undefined {
-    // Between writes (nearly every row) there is nothing to wait for: no promise, no step of the event loop.
-    if (this.writes === 0) {
+  idle(pending: number): Promise<void> | undefined {
+    // Between writes (nearly every row), or during one with room behind it, there is nothing to wait for: no
+    // promise, no step of the event loop.
+    if (this.writes === 0 || pending < this.windowRows) {
       this.throwIfFailed();
       return undefined;
     }

@@ -26,18 +26,22 @@ describe('WindowSchedule.idle', () => {
     const log: string[] = [];
     const gate = gatedWrite(log);
     const schedule = new WindowSchedule(2, 60_000, gate.write);
-    assert.equal(schedule.idle(), undefined);
+    assert.equal(schedule.idle(0), undefined);
     schedule.settled(1);
-    assert.equal(schedule.idle(), undefined, 'a row below the window only starts the timer');
+    assert.equal(schedule.idle(1), undefined, 'a row below the window only starts the timer');
     await schedule.stop();
   });
 
-  it('waits for a write under way, then gives nothing again', async () => {
+  it('goes on during a write until a second window waits behind it, then waits for the write', async () => {
     const log: string[] = [];
     const gate = gatedWrite(log);
     const schedule = new WindowSchedule(2, 60_000, gate.write);
     schedule.settled(2);
-    const waiting = schedule.idle();
+    await ticks();
+    assert.deepEqual(log, ['write']);
+    assert.equal(schedule.idle(0), undefined, 'nothing settled behind the write');
+    assert.equal(schedule.idle(1), undefined, 'less than a window settled behind the write');
+    const waiting = schedule.idle(2);
     assert.ok(waiting instanceof Promise);
     let idle = false;
     void waiting.then(() => {
@@ -49,7 +53,7 @@ describe('WindowSchedule.idle', () => {
     gate.finish();
     await waiting;
     assert.deepEqual(log, ['write', 'written', 'idle']);
-    assert.equal(schedule.idle(), undefined);
+    assert.equal(schedule.idle(2), undefined);
     await schedule.stop();
   });
 
@@ -58,12 +62,12 @@ describe('WindowSchedule.idle', () => {
     const gate = gatedWrite(log);
     const schedule = new WindowSchedule(1, 60_000, gate.write);
     schedule.settled(1);
-    const waiting = schedule.idle();
+    const waiting = schedule.idle(1);
     await ticks();
     assert.deepEqual(log, ['write']);
     gate.fail(new Error('store unreachable'));
     await assert.rejects(async () => waiting, /store unreachable/);
-    assert.throws(() => schedule.idle(), /store unreachable/);
+    assert.throws(() => schedule.idle(0), /store unreachable/);
     await assert.rejects(schedule.flush(), /store unreachable/);
     await schedule.stop();
   });
