@@ -83,7 +83,7 @@ export const USAGE = `npm run bench -- [options]
   --keep                 keep the temp dir (CSV, Node-RED user dirs, runtime logs)
   --poll S               file-persister poll interval and stable time, seconds (default 0.1)
   --group-size N         grouped: rows per call and per account (default 100)
-  --changed F            upsert: share of the customers changed in the second run, 0 to 1 (default 0.1)
+  --changed F            upsert: share of the customers changed in the second run, above 0 up to 1 (default 0.1)
   --baseline-runs N      1 or 2: the baseline runs first and, with 2, once more at the end; ratios use
                          the mean (default 2 up to 200,000 rows, else 1)
 several runtimes (bench/runtimes.ts; instead of the variants):
@@ -175,7 +175,8 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
         break;
       case '--changed':
         options.changedShare = number(0);
-        if (options.changedShare > 1) throw new Error(`--changed is a share of the rows, 0 to 1, not ${options.changedShare}`);
+        // A second file of the same bytes is a duplicate: the file-persister never parks it.
+        if (options.changedShare <= 0 || options.changedShare > 1) throw new Error(`--changed is a share of the rows, above 0 up to 1, not ${options.changedShare}`);
         break;
       case '--baseline-runs':
         options.baselineRuns = Math.min(2, Math.floor(number(1)));
