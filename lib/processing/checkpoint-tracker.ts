@@ -53,6 +53,8 @@ export class CheckpointTracker {
   private slots: Slot[] = emptySlots(INITIAL_SLOTS);
   private head = 0;
   private settledCount = 0;
+  /** Settled rows from the checkpoint on with no gap: what the next window takes. */
+  private contiguousCount = 0;
   /** Rows of the file that are not sent at all (resume skips them) still move the checkpoint. */
   private checkpoint: number;
 
@@ -72,9 +74,14 @@ export class CheckpointTracker {
     return this.checkpoint;
   }
 
-  /** How many settled rows wait to be written. */
+  /** How many settled rows wait to be written, those behind a row still under way included. */
   get pending(): number {
     return this.settledCount;
+  }
+
+  /** How many settled rows follow the checkpoint with no row under way between them: a window can take them. */
+  get writable(): number {
+    return this.contiguousCount;
   }
 
   settle(rowNumber: number, result: RowResult): void {
@@ -85,6 +92,14 @@ export class CheckpointTracker {
     const index = (this.head + offset) & (this.slots.length - 1);
     if (this.slots[index] === undefined) this.settledCount += 1;
     this.slots[index] = this.slotOf(result);
+    if (offset === this.contiguousCount) this.extendContiguous();
+  }
+
+  /** The row after the gap-free run settled: the run now reaches the next row still under way. */
+  private extendContiguous(): void {
+    const { slots } = this;
+    const mask = slots.length - 1;
+    while (this.contiguousCount < slots.length && slots[(this.head + this.contiguousCount) & mask] !== undefined) this.contiguousCount += 1;
   }
 
   /**
@@ -130,6 +145,8 @@ export class CheckpointTracker {
     }
     this.checkpoint = window.checkpointRow;
     this.head = index;
+    // The window took the front of the gap-free run; a transient row it held back starts what is left of it.
+    this.contiguousCount -= window.processed;
     return window;
   }
 

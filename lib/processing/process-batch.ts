@@ -142,10 +142,7 @@ class BatchRun {
     const fileRows = readFileRows(filePath, scan, origin, groupRowSettings(this.settings), this.batch.checkpoint_row, lineage.id, this.batch.last_row ?? Infinity, this.rowStart());
     const rows = this.keyed ? this.keyed.rows(fileRows) : fileRows;
     const groups = sendGroups(fileRows, this.settings, this.sender);
-    const schedule = new WindowSchedule(this.settings.windowRows, this.settings.windowMs, async () => {
-      await this.writeWindow(windows, tracker);
-      return tracker.pending;
-    });
+    const schedule = new WindowSchedule(this.settings.windowRows, this.settings.windowMs, tracker, () => this.writeWindow(windows, tracker));
     this.sendingRows = true;
     try {
       for (;;) {
@@ -154,10 +151,10 @@ class BatchRun {
           if (!group || this.stopped()) break;
           await rowsInFlight.run(async () => {
             for (const [rowNumber, result] of (await group.send()) ?? []) tracker.settle(rowNumber, result);
-            schedule.settled(tracker.pending);
+            schedule.settled();
           });
           if (this.stopped()) break;
-          await schedule.idle(tracker.pending);
+          await schedule.idle();
           continue;
         }
         const work = await rows.next();
@@ -170,11 +167,11 @@ class BatchRun {
               ? await this.keyed.deliver(work)
               : await this.sender.sendWork(work);
           if (result) tracker.settle(work.rowNumber, result);
-          schedule.settled(tracker.pending);
+          schedule.settled();
         });
         if (started) await started;
         if (this.stopped()) break;
-        const writing = schedule.idle(tracker.pending);
+        const writing = schedule.idle();
         if (writing) await writing;
       }
     } finally {

@@ -6,6 +6,14 @@
  * Writes never overlap: each one waits for the one before it. A write that fails on the timer is kept
  * and thrown to the loop at its next `idle` or `flush`.
  */
+/** What the schedule reads of the settled rows (a CheckpointTracker). */
+export interface SettledRows {
+  /** Settled rows right after the checkpoint, with no row under way between them: what a window takes now. */
+  readonly writable: number;
+  /** Settled rows not written yet, those behind a row still under way included. */
+  readonly pending: number;
+}
+
 export class WindowSchedule {
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
@@ -19,14 +27,19 @@ export class WindowSchedule {
   constructor(
     private readonly windowRows: number,
     private readonly windowMs: number,
-    /** Writes the settled prefix; returns how many settled rows are still unwritten after it. */
-    private readonly write: () => Promise<number>,
+    private readonly rows: SettledRows,
+    /** Writes the settled prefix. */
+    private readonly write: () => Promise<void>,
   ) {}
 
-  /** A row settled; `pending` settled rows wait to be written. */
-  settled(pending: number): void {
-    if (this.stopped || pending <= 0) return;
-    if (pending >= this.windowRows) {
+  /**
+   * A row settled. A window is written once `windowRows` rows can go in it: rows settled behind a row still
+   * under way (a slow one, one waiting out its backoff) wait for the timer, so they do not make a write of a
+   * few rows each time one more settles.
+   */
+  settled(): void {
+    if (this.stopped || this.rows.pending <= 0) return;
+    if (this.rows.writable >= this.windowRows) {
       void this.writeNow();
       return;
     }
@@ -40,14 +53,14 @@ export class WindowSchedule {
   }
 
   /**
-   * Throws what a write threw, and waits for the writes under way once `pending` settled rows (a second window)
-   * wait behind them: the loop goes on reading and sending while one window is written, and while the store is
+   * Throws what a write threw, and waits for the writes under way once a second window's rows are writable
+   * behind them: the loop goes on reading and sending while one window is written, and while the store is
    * unreachable rows do not pile up unwritten beyond that.
    */
-  idle(pending: number): Promise<void> | undefined {
+  idle(): Promise<void> | undefined {
     // Between writes (nearly every row), or during one with room behind it, there is nothing to wait for: no
     // promise, no step of the event loop.
-    if (this.writes === 0 || pending < this.windowRows) {
+    if (this.writes === 0 || this.rows.writable < this.windowRows) {
       this.throwIfFailed();
       return undefined;
     }
@@ -77,8 +90,8 @@ export class WindowSchedule {
       try {
         if (this.failure) return;
         // Rows the prefix could not take yet (one before them is still in flight) keep their deadline.
-        const left = await this.write();
-        if (left > 0 && !this.stopped) this.timer ??= setTimeout(() => void this.writeNow(), this.windowMs);
+        await this.write();
+        if (this.rows.pending > 0 && !this.stopped) this.timer ??= setTimeout(() => void this.writeNow(), this.windowMs);
       } catch (error) {
         this.failure = { error };
       } finally {

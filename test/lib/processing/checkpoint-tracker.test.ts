@@ -28,6 +28,11 @@ class MapTracker {
   get pending(): number {
     return this.settled.size;
   }
+  get writable(): number {
+    let rows = 0;
+    while (this.settled.has(this.checkpoint + 1 + rows)) rows += 1;
+    return rows;
+  }
   settle(rowNumber: number, result: RowResult): void {
     if (rowNumber > this.checkpoint) this.settled.set(rowNumber, result);
   }
@@ -64,8 +69,10 @@ describe('CheckpointTracker', () => {
     tracker.settle(12, { ok: true, key: 'k-12' });
     tracker.settle(9, { ok: true, key: 'k-9' });
     assert.equal(tracker.pending, 2);
+    assert.equal(tracker.writable, 0, 'row 11 is under way');
     assert.equal(tracker.takeWindow(false).processed, 0);
     tracker.settle(11, failed(11, false));
+    assert.equal(tracker.writable, 3);
     const window = tracker.takeWindow(false);
     assert.deepEqual([window.checkpointRow, window.processed, window.succeeded, window.failed], [13, 3, 2, 1]);
     assert.deepEqual(window.rowNumbers, [11, 12, 13]);
@@ -106,9 +113,11 @@ describe('CheckpointTracker', () => {
         reference.settle(rowNumber, result);
         if (random() < 0.05) tracker.settle(rowNumber - 3000, result), reference.settle(rowNumber - 3000, result);
         assert.equal(tracker.pending, reference.pending);
+        assert.equal(tracker.writable, reference.writable, `seed ${seed}, writable after row ${rowNumber}`);
         if (random() < 0.02) {
           const hold = random() < 0.5;
           assert.deepEqual(tracker.takeWindow(hold), reference.takeWindow(hold), `seed ${seed}, after row ${rowNumber}`);
+          assert.equal(tracker.writable, reference.writable, `seed ${seed}, writable after the window at row ${rowNumber}`);
         }
       }
       assert.deepEqual(tracker.takeWindow(false), reference.takeWindow(false));
@@ -164,10 +173,12 @@ describe('CheckpointTracker', () => {
       if (row % 997 === 0) assert.deepEqual(tracker.takeWindow(false), reference.takeWindow(false), 'nothing to take before row 1601');
     }
     assert.equal(tracker.pending, 9000);
+    assert.equal(tracker.writable, 9000, 'row 1601, settled last, joins the rows after it');
     const window = tracker.takeWindow(false);
     assert.deepEqual(window, reference.takeWindow(false));
     assert.equal(window.checkpointRow, 10_600);
     assert.equal(window.processed, 9000);
     assert.equal(tracker.pending, 0);
+    assert.equal(tracker.writable, 0);
   });
 });
