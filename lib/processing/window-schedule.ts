@@ -1,11 +1,3 @@
-/**
- * When a checkpoint window is written: once `windowRows` rows are settled, and at the latest `windowMs`
- * after the first row that is not written yet settled. The time bound runs on a timer, not on the read
- * loop: a loop waiting for a free slot (slow rows) or for the file still writes the rows that did settle,
- * so a crash re-sends at most the rows in flight plus those settled within the last `windowMs`.
- * Writes never overlap: each one waits for the one before it. A write that fails on the timer is kept
- * and thrown to the loop at its next `idle` or `flush`.
- */
 /** What the schedule reads of the settled rows (a CheckpointTracker). */
 export interface SettledRows {
   /** Settled rows right after the checkpoint, with no row under way between them: what a window takes now. */
@@ -14,6 +6,14 @@ export interface SettledRows {
   readonly pending: number;
 }
 
+/**
+ * When a checkpoint window is written: once `windowRows` rows can go in it, and at the latest `windowMs`
+ * after the first row that is not written yet settled. The time bound runs on a timer, not on the read
+ * loop: a loop waiting for a free slot (slow rows) or for the file still writes the rows that did settle,
+ * so a crash re-sends at most the rows in flight plus those settled within the last `windowMs`.
+ * Writes never overlap: each one waits for the one before it. A write that fails on the timer is kept
+ * and thrown to the loop at its next `idle` or `flush`.
+ */
 export class WindowSchedule {
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
